@@ -1,0 +1,53 @@
+"""The application factory: configuration in, a ready Flask app out (or a clear refusal)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask
+from twilio.request_validator import RequestValidator
+
+from . import twiml
+from .audio import Resolver
+from .config import Config
+from .engine import Engine, fallback_parts
+from .load import load_project
+from .model import Project
+
+
+@dataclass(frozen=True)
+class Line:
+    """Everything a request needs, built once: the project, sounds, engine and validator."""
+
+    config: Config
+    project: Project
+    resolver: Resolver
+    engine: Engine
+    validator: RequestValidator
+    fallback_xml: str
+
+
+def build_line(config: Config) -> Line:
+    """Load and check the content; raises `ConfigError` with every problem if it is not valid."""
+    project = load_project(config.root, config.env)
+    resolver = Resolver(project, config.public_base_url + "/audio", config.audio_base_url)
+    engine = Engine(project, resolver, config.public_base_url)
+    fallback = twiml.render_fallback(fallback_parts(engine))
+    return Line(config, project, resolver, engine, RequestValidator(config.auth_token), fallback)
+
+
+def create_app(root: Path | str | None = None, env: Mapping[str, str] | None = None, *,
+               dev: bool = False, config: Config | None = None) -> Flask:
+    """Create the app. Raises `SettingsError` or `ConfigError` instead of starting half-right."""
+    from . import web
+
+    config = config or Config.from_env(Path(root) if root else None, env, dev=dev)
+    app = Flask(__name__)
+    app.config["IVR_DEV"] = config.dev
+    app.extensions["ivr"] = build_line(config)
+    app.register_blueprint(web.bp)
+    logging.getLogger("ivr").setLevel(logging.INFO)
+    return app
