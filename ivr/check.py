@@ -43,7 +43,7 @@ def check_project(project: Project, report: Report) -> None:
             report.warn("menu-too-long", MENUS_FILE, menu.line,
                         f"menus › {menu.id}: {len(menu.options)} options (callers remember about {MAX_OPTIONS})",
                         "split it into two menus")
-    for tag, prompt in project.welcome:
+    for tag, _prompt in project.welcome:
         if tag not in project.locales:
             report.error("unknown-locale", MENUS_FILE, 0, f"welcome: there is no locale '{tag}'",
                          f"create locales/{tag}.yaml or remove it from welcome")

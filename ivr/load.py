@@ -162,7 +162,7 @@ def _read_menus(node: YMap, draft: Draft, report: Report, env: Mapping[str, str]
                 draft.standing_lines[key] = standing.line(key)
     targets = top.sub("targets", what="the numbers calls can be forwarded to")
     if targets is not None:
-        for name, value in targets.node.items.items():
+        for name in targets.node.items:
             sub = targets.sub(name, what="number, caller_id, timeout, connecting")
             if sub is None:
                 continue
@@ -260,6 +260,8 @@ def _env_value(raw: str, f: Fields, key: str, env: Mapping[str, str], required: 
     name, default = match.group(1), match.group(2)
     value = env.get(name) or default
     if not value:
+        if any(p.code == "env-missing" and f" {name} " in p.message for p in f.report.problems):
+            return None  # one line per variable is enough
         if required:
             f.err("env-missing", key, f"the environment variable {name} is not set",
                   f"set {name} before starting the line (see the README's configuration table)")
@@ -367,7 +369,7 @@ def _read_menu(menu_id: str, f: Fields, draft: Draft) -> Menu | None:
                 continue
             target = of.ident(kinds[0])
             if label and target:
-                options[key] = Option(key, label, Action(Kind(kinds[0]), target))
+                options[key] = Option(key, label, Action(Kind(kinds[0]), target), opts.line(key))
     standing_node = f.seq("standing", required=False, what="a list of standing keys")
     if standing_node is None:
         standing = tuple(draft.standing)
@@ -412,7 +414,7 @@ def _read_locales(root: Path, draft: Draft, report: Report) -> None:
     folder = root / LOCALES_DIR
     files = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
     found = {path.stem: path for path in files}
-    for tag, (enabled, line) in draft.locale_switch.items():
+    for tag, (_enabled, line) in draft.locale_switch.items():
         if tag not in found:
             hint = did_you_mean(tag, found)
             report.error("locale-file-missing", MENUS_FILE, line,
@@ -572,7 +574,7 @@ def _resolve(draft: Draft, report: Report) -> None:
         _check_action(action, menus, targets, draft.standing_lines[key], f"standing_keys › \"{key}\"", report)
     for menu in list(menus.values()):
         for option in menu.options.values():
-            _check_action(option.action, menus, targets, menu.line, f"menus › {menu.id} › \"{option.key}\"",
+            _check_action(option.action, menus, targets, option.line, f"menus › {menu.id} › \"{option.key}\"",
                           report)
         fixed = {}
         for key in ("on_noinput", "on_invalid"):
@@ -655,6 +657,7 @@ def _render_texts(draft: Draft, report: Report) -> dict[tuple[str, str], str]:
     settings, lm = draft.settings, draft.language_menu
     assert settings is not None and lm is not None
     used = used_prompts(draft.menus, draft.targets, draft.welcome, len(lm.pages) > 1)
+    _check_label_keys(draft, report)
     label_keys: dict[str, str | None] = dict(used)
     reference = draft.locales.get(settings.default_locale)
     texts: dict[tuple[str, str], str] = {}
@@ -686,6 +689,20 @@ def _render_texts(draft: Draft, report: Report) -> dict[tuple[str, str], str]:
             if rendered is not None:
                 texts[(locale.tag, pid)] = rendered
     return texts
+
+
+def _check_label_keys(draft: Draft, report: Report) -> None:
+    # A sentence says its key ("..., press {key}"), so one sentence cannot offer two keys:
+    # its recording or synthesized audio would be wrong in one of the places.
+    first: dict[str, tuple[str, str]] = {}
+    for menu in draft.menus.values():
+        for option in menu.options.values():
+            seen = first.setdefault(option.label, (option.key, menu.id))
+            if seen[0] != option.key:
+                report.error("label-two-keys", MENUS_FILE, option.line,
+                             f"menus › {menu.id} › \"{option.key}\": the sentence '{option.label}' already offers "
+                             f"key {seen[0]} in menu '{seen[1]}'",
+                             "use the same key in both menus, or give this option its own prompt id")
 
 
 def _language_key(lm: LanguageMenu, tag: str) -> str | None:

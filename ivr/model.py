@@ -6,11 +6,11 @@ nothing in a request ever reads YAML or a raw dict again.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
-from typing import Mapping
 
 KEYS = ("0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "#")
 DIAL_STATUSES = ("completed", "answered", "busy", "no-answer", "failed", "canceled")
@@ -20,7 +20,7 @@ def frozen_map(data: Mapping[str, object] | None = None) -> Mapping[str, object]
     return MappingProxyType(dict(data or {}))
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     GOTO = "goto"          # enter another menu
     FORWARD = "forward"    # connect the caller to a target
     REPEAT = "repeat"      # hear the current menu again
@@ -44,6 +44,7 @@ class Option:
     key: str
     label: str  # prompt id of the sentence that offers this option
     action: Action
+    line: int = 0
 
 
 @dataclass(frozen=True)

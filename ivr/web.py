@@ -17,6 +17,7 @@ import re
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, g, request
 from twilio.request_validator import RequestValidator
@@ -37,12 +38,23 @@ def line() -> Line:
     return current_app.extensions["ivr"]  # type: ignore[no-any-return]
 
 
-def public_url() -> str:
-    """The URL Twilio signed: the configured public base plus the path and query we received."""
-    path = request.full_path
-    if path.endswith("?"):
-        path = path[:-1]
-    return line().config.public_base_url + path
+def public_urls() -> list[str]:
+    """The URL Twilio signed: the configured public base plus the path and query we received.
+
+    The path is tried as the client sent it (RAW_URI/REQUEST_URI when the server keeps it),
+    and re-quoted both ways, because a WSGI server hands us the path already decoded."""
+    base = line().config.public_base_url
+    query = request.query_string.decode("latin-1")
+    tail = f"?{query}" if query else ""
+    prefix = request.script_root
+    candidates = []
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
+    if raw:
+        candidates.append(base + raw[len(prefix):] if prefix and raw.startswith(prefix) else base + raw)
+    for safe in ("/:@!$&'()*+,;=", "/"):
+        candidates.append(base + quote(request.path, safe=safe)
+                          + tail)
+    return list(dict.fromkeys(candidates))
 
 
 @bp.before_request
@@ -55,7 +67,7 @@ def check_signature() -> Response | None:
     validator: RequestValidator = line().validator
     signature = request.headers.get("X-Twilio-Signature", "")
     params = request.form if request.method == "POST" else {}
-    if not signature or not validator.validate(public_url(), params, signature):
+    if not signature or not any(validator.validate(url, params, signature) for url in public_urls()):
         log.warning("rejected request: bad or missing X-Twilio-Signature path=%s", request.path)
         return Response("Forbidden: invalid Twilio signature\n", status=403, mimetype="text/plain")
     return None

@@ -1,0 +1,148 @@
+"""The `ivr` command as an operator uses it: exit codes, messages, and a real server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from click.testing import CliRunner
+
+from ivr.cli import main
+from tests.conftest import BASE_MENUS, ENV, REPO, sign, twilio_params
+
+IVR = str(Path(sys.executable).with_name("ivr"))
+
+
+def run(*args: str, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+
+
+def test_check_passes_on_the_bundled_files() -> None:
+    result = run("--root", str(REPO), "check")
+    assert result.exit_code == 0, result.output
+    assert "0 error(s)" in result.output
+
+
+def test_check_exits_1_on_content_errors(tiny) -> None:  # type: ignore[no-untyped-def]
+    root = tiny(menus=BASE_MENUS.replace("goto: info", "goto: infoo"))
+    result = run("--root", str(root), "check")
+    assert result.exit_code == 1
+    assert "menus.yaml:25: menus › main › \"1\": there is no menu 'infoo' - did you mean 'info'?" in result.output
+
+
+def test_check_json(tiny) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    result = run("--root", str(tiny(menus=BASE_MENUS.replace("goto: info", "goto: infoo"))), "check", "--json")
+    problems = json.loads(result.output)
+    assert problems[0]["code"] == "unknown-menu" and problems[0]["line"] == 25
+
+
+def test_check_exits_2_on_usage_problems(tmp_path: Path) -> None:
+    assert run("--root", str(tmp_path), "check").exit_code == 2
+    assert run("check", "--no-such-flag").exit_code == 2
+
+
+def test_call_with_keys_prints_the_transcript_and_the_number_dialled() -> None:
+    result = run("--root", str(REPO), "call", "--keys", "2,1,1,0")
+    assert result.exit_code == 0, result.output
+    assert "[es-US] En la ciudad de Nueva York" in result.output
+    assert "DIAL +12125550100 (caller id +12125550199" in result.output
+
+
+def test_call_rejects_a_bad_key() -> None:
+    result = run("--root", str(REPO), "call", "--keys", "1,x")
+    assert result.exit_code == 2 and "! 'x' is not a key" in result.output
+
+
+def test_call_interactive_reads_keys_from_the_terminal() -> None:
+    result = CliRunner().invoke(main, ["--root", str(REPO), "call"], input="2\n\nq\n")
+    assert result.exit_code == 0
+    assert "Para español" in result.output and "Perdone, no escuché" in result.output
+
+
+def test_serve_refuses_to_start_without_an_auth_token(tmp_path: Path) -> None:
+    env = {k: "" for k in ("TWILIO_AUTH_TOKEN",)} | {"PUBLIC_BASE_URL": "https://x.example"}
+    result = run("--root", str(REPO), "serve", env=env)
+    assert result.exit_code == 2 and "TWILIO_AUTH_TOKEN is not set" in result.output
+
+
+def test_serve_refuses_to_start_on_content_errors(tiny) -> None:  # type: ignore[no-untyped-def]
+    root = tiny(menus=BASE_MENUS.replace("goto: info", "goto: infoo"))
+    result = run("--root", str(root), "serve", env={**ENV})
+    assert result.exit_code == 1 and "there is no menu 'infoo'" in result.output
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for(port: int, proc: subprocess.Popen[bytes], seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"server exited: {proc.stdout.read().decode() if proc.stdout else ''}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError("server did not start")
+
+
+@pytest.mark.slow
+def test_a_real_gunicorn_server_answers_signed_posts_on_loopback() -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, **ENV, "PUBLIC_BASE_URL": base}
+    proc = subprocess.Popen([IVR, "--root", str(REPO), "serve", "--host", "127.0.0.1", "--port", str(port),
+                             "--workers", "2"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        wait_for(port, proc)
+        params = twilio_params()
+        request = urllib.request.Request(base + "/voice", data=urlencode(params).encode(),
+                                         headers={"X-Twilio-Signature": sign(base + "/voice", params)})
+        with urllib.request.urlopen(request, timeout=10) as reply:
+            assert reply.status == 200 and reply.headers["Content-Type"].startswith("text/xml")
+            assert b"<Gather" in reply.read()
+        bad = urllib.request.Request(base + "/voice", data=urlencode(params).encode(),
+                                     headers={"X-Twilio-Signature": "nope"})
+        with pytest.raises(urllib.error.HTTPError) as exc:
+            urllib.request.urlopen(bad, timeout=10)
+        assert exc.value.code == 403
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        output = proc.communicate(timeout=20)[0].decode()
+    assert "gunicorn" in output.lower() or "Booting worker" in output
+    assert "+15005550006" not in output
+
+
+def test_dev_server_binds_loopback_only() -> None:
+    assert shutil.which(IVR) or Path(IVR).exists()
+    port = free_port()
+    proc = subprocess.Popen([IVR, "--root", str(REPO), "serve", "--dev", "--port", str(port), "--host", "0.0.0.0"],
+                            env={k: v for k, v in os.environ.items() if k != "TWILIO_AUTH_TOKEN"},
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        wait_for(port, proc)
+        connections = subprocess.run(["ss", "-ltn"], capture_output=True, text=True).stdout if shutil.which("ss") \
+            else ""
+        if connections:
+            listening = [line for line in connections.splitlines() if f":{port} " in line]
+            assert listening and all("127.0.0.1" in line for line in listening), listening
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        output = proc.communicate(timeout=20)[0].decode()
+    assert "WARNING: development mode" in output
