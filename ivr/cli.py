@@ -133,6 +133,27 @@ def call(ctx: click.Context, keys: str | None) -> None:
         sys.exit(USAGE_PROBLEM)
 
 
+@main.command()
+@click.option("--limit", default=20.0, show_default=True, help="Longest first page, in seconds.")
+@click.pass_context
+def timing(ctx: click.Context, limit: float) -> None:
+    """How long each page of the language menu takes to hear (exit 1 if page 1 is too long)."""
+    import os
+
+    from .timing import language_pages, total
+
+    app = _build_app_env(_root(ctx), {**DEV_ENV, **os.environ})
+    pages = language_pages(app.extensions["ivr"].engine)
+    for number, lines in enumerate(pages, start=1):
+        click.echo(f"page {number}: {total(lines):.1f} s")
+        for timed in lines:
+            click.echo(f"  {timed.seconds:5.1f} s  {timed.label:<16} ({timed.method})")
+    menu_only = total([t for t in pages[0] if not t.label.startswith("welcome")]) if pages else 0.0
+    click.echo(f"page 1 without the welcome: {menu_only:.1f} s (limit {limit:.0f} s)")
+    if menu_only > limit:
+        sys.exit(CONTENT_PROBLEM)
+
+
 def _build_app_env(root: Path, env: dict[str, str]):  # type: ignore[no-untyped-def]
     from .app import create_app
 

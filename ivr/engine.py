@@ -219,7 +219,7 @@ class Engine:
         state = State(page=page, noinput=state.noinput, invalid=state.invalid)
         sounds = [*before, *(s for s in (self.sound(tag, "language.choose")
                                         for tag in self.pages[page - 1].values()) if s)]
-        if len(self.pages) > 1:
+        if page < len(self.pages):
             more = self.sound(self.default, "language.more")
             if more:
                 sounds.append(more)

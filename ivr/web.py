@@ -165,5 +165,17 @@ def unknown(rest: str) -> Response:
     return respond(lambda: twiml.render(line().engine.answer()), menu="unknown")
 
 
+@bp.app_errorhandler(404)
+@bp.app_errorhandler(405)
+def not_routed(error: Exception) -> Response | tuple[str, int]:
+    """A /voice URL no route matches (odd characters, another method) still answers TwiML."""
+    if not request.path.startswith("/voice"):
+        return "Not found\n", 404
+    rejected = check_signature()
+    if rejected is not None:
+        return rejected
+    return respond(lambda: twiml.render(line().engine.answer()), menu="unknown")
+
+
 def _name(value: str) -> str:
     return value if NAME.match(value) else ""
