@@ -75,6 +75,14 @@ def check_signature() -> Response | None:
 
 def read_state() -> State:
     """Parse the call state from the query string; anything odd becomes a safe default."""
+    try:
+        return _parse_state()
+    except Exception:  # a state we cannot read must still give the caller a working line
+        log.exception("unreadable call state path=%s", request.path)
+        return State()
+
+
+def _parse_state() -> State:
     args = request.args
     known = line().project.locales
     locale = args.get("l", "")
@@ -89,7 +97,7 @@ def read_state() -> State:
 
 
 def _small_int(value: str | None) -> int:
-    if value is None or not value.isdigit() or len(value) > 3:
+    if value is None or not (value.isascii() and value.isdigit()) or len(value) > 3:
         return 0
     return int(value)
 
