@@ -134,6 +134,33 @@ def call(ctx: click.Context, keys: str | None) -> None:
 
 
 @main.command()
+@click.pass_context
+def languages(ctx: click.Context) -> None:
+    """List the languages: key on the language menu, voice, and review status (Markdown)."""
+    from .load import inspect_project
+
+    project, report = inspect_project(_root(ctx), env_required=False)
+    if project is None:
+        show_problems(report.errors)
+        fail("the content has errors; run `ivr check`", CONTENT_PROBLEM)
+    where = {tag: (n, key) for n, page in enumerate(project.language_menu.pages, start=1)
+             for key, tag in page.items()}
+    click.echo("| tag | language | menu | * and # are said | Twilio <Say> voice | synthesis voices | on | review |")
+    click.echo("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for tag in sorted(project.locales, key=lambda t: where.get(t, (99, t))):
+        loc = project.locales[tag]
+        page, key = where.get(tag, (0, "-"))
+        voice = f"{loc.say.voice} ({loc.say.language})" if loc.say else "none: audio only"
+        synth = ", ".join(f"{k}: {v}" for k, v in (("google", loc.synth.google), ("espeak", loc.synth.espeak)) if v)
+        review = f"{loc.review.status}, {loc.review.date}"
+        if loc.review.status == "human":
+            review += f" ({loc.review.by})"
+        stars = f"{loc.keys.get('*')} / {loc.keys.get('#')}"
+        click.echo(f"| {tag} | {loc.english_name} ({loc.name}) | page {page}, key {key} | {stars} | {voice} "
+                   f"| {synth or '-'} | {'yes' if loc.enabled else 'off'} | {review} |")
+
+
+@main.command()
 @click.option("--limit", default=20.0, show_default=True, help="Longest first page, in seconds.")
 @click.pass_context
 def timing(ctx: click.Context, limit: float) -> None:

@@ -146,3 +146,20 @@ def test_dev_server_binds_loopback_only() -> None:
         proc.send_signal(signal.SIGTERM)
         output = proc.communicate(timeout=20)[0].decode()
     assert "WARNING: development mode" in output
+
+
+def test_languages_lists_every_locale_in_menu_order() -> None:
+    result = run("--root", str(REPO), "languages")
+    assert result.exit_code == 0
+    rows = [line for line in result.output.splitlines() if line.startswith("| ") and not line.startswith("| tag")]
+    rows = [r for r in rows if not r.startswith("| ---")]
+    assert len(rows) == 12
+    assert rows[0].startswith("| en | English") and "page 1, key 1" in rows[0]
+    assert "| ur | Urdu (اردو) | page 2, key 3 |" in result.output
+
+
+def test_timing_measures_the_language_menu() -> None:
+    result = run("--root", str(REPO), "timing")
+    assert result.exit_code == 0, result.output
+    assert "page 1:" in result.output and "page 2:" in result.output
+    assert "page 1 without the welcome" in result.output
