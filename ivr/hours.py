@@ -178,7 +178,8 @@ def _spans(value: str, key: str, f: Fields) -> list[tuple[int, int]] | None:
             f.err("bad-time", key, f"'{part.strip()}' is not an opening time",
                   "write a start and an end, e.g. \"09:00-18:00\"; several: \"09:00-12:00, 13:00-17:00\"")
             return None
-        start, end = _minutes(ends[0], key, f, False), _minutes(ends[1], key, f, True)
+        start = _minutes(ends[0], key, f, False)
+        end = _minutes(ends[1], key, f, True) if start is not None else None
         if start is None or end is None:
             return None
         if end <= start:
