@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from .cli_account import configure_number_command, purge_calls_command
 from .config import DEV_ENV, Config, SettingsError
 from .problems import ConfigError
 
@@ -151,6 +152,10 @@ def _build_app_env(root: Path, env: dict[str, str], clock=None):  # type: ignore
     except ConfigError as exc:
         show_problems(exc.problems)
         fail(f"the line cannot start: {len(exc.problems)} problem(s) in the content", CONTENT_PROBLEM)
+
+
+main.add_command(configure_number_command)
+main.add_command(purge_calls_command)
 
 
 if __name__ == "__main__":
