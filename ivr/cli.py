@@ -113,8 +113,9 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, dev: bool) -> 
 @click.option("--at", "at", default=None, metavar="TIME",
               help="Pretend the call happens at TIME, e.g. 2026-12-25T10:00 (read in each target's time "
                    "zone) or 2026-12-25T15:00+00:00, to walk business hours and closed days.")
+@click.option("--paths", is_flag=True, help="List every forwarding path: keys, number dialled, caller id.")
 @click.pass_context
-def call(ctx: click.Context, keys: str | None, at: str | None) -> None:
+def call(ctx: click.Context, keys: str | None, at: str | None, paths: bool) -> None:
     """Walk the line from the terminal through the real app; shows what the caller hears."""
     from . import simulate
     from .hours import parse_moment
@@ -130,6 +131,13 @@ def call(ctx: click.Context, keys: str | None, at: str | None) -> None:
             fail(f"--at '{at}' is not a date and time - write it like 2026-12-25T10:00", USAGE_PROBLEM)
         clock = lambda: moment  # noqa: E731
     app = _build_app_env(root, env, clock)
+    if paths:
+        from .paths import forwarding_paths
+
+        click.echo(f"Forwarding paths at {at or 'the current time'} (keys as for --keys):")
+        for line in forwarding_paths(app):
+            click.echo(line)
+        return
     if keys is None:
         try:
             simulate.interactive(app, input, click.echo)

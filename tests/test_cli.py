@@ -159,3 +159,20 @@ def test_dev_server_binds_loopback_only() -> None:
         proc.send_signal(signal.SIGTERM)
         output = proc.communicate(timeout=20)[0].decode()
     assert "WARNING: development mode" in output
+
+
+def test_call_paths_lists_every_forwarding_path_with_number_and_caller_id() -> None:
+    result = run("--root", str(REPO), "call", "--paths", "--at", "2026-12-01T10:00")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()[1:]
+    for number in ("+12125550100", "933", "+18007997233", "+18006214673", "+18009426906", "+18005727233"):
+        assert any(f"DIAL {number} (caller id +12125550199" in line for line in lines), number
+    assert all("DIAL " in line for line in lines), lines
+    assert any(line.startswith("1,5,1 ") and "consultation › 1" in line and "-> firm" in line for line in lines)
+
+
+def test_call_paths_at_a_closed_time_shows_the_firm_is_not_dialled() -> None:
+    result = run("--root", str(REPO), "call", "--paths", "--at", "2026-12-25T10:00")
+    firm = [line for line in result.output.splitlines() if "-> firm:" in line]
+    assert firm and all("not dialled now" in line and "closed" in line for line in firm)
+    assert "could not be walked" not in result.output
