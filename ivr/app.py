@@ -14,6 +14,7 @@ from . import twiml
 from .audio import Resolver
 from .config import Config
 from .engine import Engine, fallback_parts
+from .hours import Clock
 from .load import load_project
 from .model import Project
 
@@ -30,24 +31,25 @@ class Line:
     fallback_xml: str
 
 
-def build_line(config: Config) -> Line:
-    """Load and check the content; raises `ConfigError` with every problem if it is not valid."""
+def build_line(config: Config, clock: Clock | None = None) -> Line:
+    """Load and check the content; raises `ConfigError` with every problem if it is not valid.
+    `clock` (default: the real time) decides business hours; tests and `ivr call --at` fix it."""
     project = load_project(config.root, config.env)
     resolver = Resolver(project, config.public_base_url + "/audio", config.audio_base_url)
-    engine = Engine(project, resolver, config.public_base_url)
+    engine = Engine(project, resolver, config.public_base_url, clock)
     fallback = twiml.render_fallback(fallback_parts(engine))
     return Line(config, project, resolver, engine, RequestValidator(config.auth_token), fallback)
 
 
 def create_app(root: Path | str | None = None, env: Mapping[str, str] | None = None, *,
-               dev: bool = False, config: Config | None = None) -> Flask:
+               dev: bool = False, config: Config | None = None, clock: Clock | None = None) -> Flask:
     """Create the app. Raises `SettingsError` or `ConfigError` instead of starting half-right."""
     from . import web
 
     config = config or Config.from_env(Path(root) if root else None, env, dev=dev)
     app = Flask(__name__)
     app.config["IVR_DEV"] = config.dev
-    app.extensions["ivr"] = build_line(config)
+    app.extensions["ivr"] = build_line(config, clock)
     app.register_blueprint(web.bp)
     logging.getLogger("ivr").setLevel(logging.INFO)
     return app

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from .cli_account import configure_number_command, purge_calls_command
 from .config import DEV_ENV, Config, SettingsError
 from .problems import ConfigError
 
@@ -109,16 +110,34 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, dev: bool) -> 
 @main.command()
 @click.option("--keys", default=None,
               help="Keys to press, comma-separated: 2,1,*,.(silence),0,busy (a call outcome).")
+@click.option("--at", "at", default=None, metavar="TIME",
+              help="Pretend the call happens at TIME, e.g. 2026-12-25T10:00 (read in each target's time "
+                   "zone) or 2026-12-25T15:00+00:00, to walk business hours and closed days.")
+@click.option("--paths", is_flag=True, help="List every forwarding path: keys, number dialled, caller id.")
 @click.pass_context
-def call(ctx: click.Context, keys: str | None) -> None:
+def call(ctx: click.Context, keys: str | None, at: str | None, paths: bool) -> None:
     """Walk the line from the terminal through the real app; shows what the caller hears."""
     from . import simulate
+    from .hours import parse_moment
 
     root = _root(ctx)
     import os
 
     env = {**DEV_ENV, **os.environ}
-    app = _build_app_env(root, env)
+    clock = None
+    if at is not None:
+        moment = parse_moment(at)
+        if moment is None:
+            fail(f"--at '{at}' is not a date and time - write it like 2026-12-25T10:00", USAGE_PROBLEM)
+        clock = lambda: moment  # noqa: E731
+    app = _build_app_env(root, env, clock)
+    if paths:
+        from .paths import forwarding_paths
+
+        click.echo(f"Forwarding paths at {at or 'the current time'} (keys as for --keys):")
+        for line in forwarding_paths(app):
+            click.echo(line)
+        return
     if keys is None:
         try:
             simulate.interactive(app, input, click.echo)
@@ -181,14 +200,18 @@ def timing(ctx: click.Context, limit: float) -> None:
         sys.exit(CONTENT_PROBLEM)
 
 
-def _build_app_env(root: Path, env: dict[str, str]):  # type: ignore[no-untyped-def]
+def _build_app_env(root: Path, env: dict[str, str], clock=None):  # type: ignore[no-untyped-def]
     from .app import create_app
 
     try:
-        return create_app(config=Config.from_env(root, env, dev=True))
+        return create_app(config=Config.from_env(root, env, dev=True), clock=clock)
     except ConfigError as exc:
         show_problems(exc.problems)
         fail(f"the line cannot start: {len(exc.problems)} problem(s) in the content", CONTENT_PROBLEM)
+
+
+main.add_command(configure_number_command)
+main.add_command(purge_calls_command)
 
 
 if __name__ == "__main__":

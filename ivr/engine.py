@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
 from .audio import Resolver, Sound
+from .hours import Clock, is_open, utc_now
 from .model import DIAL_STATUSES, Action, Kind, Menu, Project
 
 LANGUAGE = "language"      # the language menu's id in URLs
@@ -58,6 +59,7 @@ class Dial:
     caller_id: str | None
     timeout: int
     action: str
+    show_caller: bool = False   # callerId = the caller's own number, filled in at render time
 
 
 @dataclass(frozen=True)
@@ -69,13 +71,21 @@ class Step:
     dial: Dial | None = None
     redirect: str | None = None
     notes: tuple[str, ...] = field(default=())
+    uses_clock: bool = False    # depends on the time of day (business hours): never cache it
+
+    @property
+    def cacheable(self) -> bool:
+        """False when the same request can get another answer: it read the clock, or its Dial
+        shows the caller's own number (which must never be served to another caller)."""
+        return not self.uses_clock and not (self.dial is not None and self.dial.show_caller)
 
 
 class Engine:
     """Builds each step of a call from the immutable project."""
 
-    def __init__(self, project: Project, resolver: Resolver, base_url: str):
+    def __init__(self, project: Project, resolver: Resolver, base_url: str, clock: Clock | None = None):
         self.project = project
+        self.clock = clock or utc_now
         self.resolver = resolver
         self.base = base_url.rstrip("/")
         self.default = project.language_menu.default
@@ -182,10 +192,18 @@ class Engine:
         target = self.project.targets[target_id]
         locale = state.locale or self.default
         state = replace(state, locale=locale, history=(*state.history, here)[-HISTORY_LIMIT:])
+        timed = target.hours is not None
+        if target.hours is not None and not is_open(target.hours, self.clock()):
+            # Closed: say so before any ringing ("let me connect you" would be a false promise),
+            # then the hours and the target's `after` choices (hotline, main menu).
+            said = [p for p in prefix if p != f"max.{target_id}"]
+            step = self.enter(target.after, state, prefix=[*said, target.closed, target.hours_prompt])
+            return replace(step, uses_clock=True)
         return Step(
             sounds=self.sounds(locale, [*prefix, target.connecting]),
             dial=Dial(target.number, target.caller_id or line_number, target.timeout,
-                      self.url(f"/voice/dial/{target_id}", state)),
+                      self.url(f"/voice/dial/{target_id}", state), target.show_caller),
+            uses_clock=timed,
         )
 
     def dial_result(self, target_id: str, state: State, status: str) -> Step:
@@ -195,7 +213,8 @@ class Engine:
         status = "completed" if status == "answered" else status
         after = target.after if target else self.project.main
         history = state.history
-        return self.enter(after, replace(state.fresh(), history=history), prefix=[f"dial.{status}"])
+        hours = [target.hours_prompt] if target and target.hours_prompt else []
+        return self.enter(after, replace(state.fresh(), history=history), prefix=[f"dial.{status}", *hours])
 
     # --- the language menu ---------------------------------------------------------------------
 

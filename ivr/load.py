@@ -10,11 +10,12 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .fields import ID, Fields, parse_flag
+from .hours import read_hours, read_hours_format, say_hours
 from .model import (
     KEYS,
     Action,
@@ -61,6 +62,7 @@ class Draft:
     language_line: int = 0
     menus: dict[str, Menu] = field(default_factory=dict)
     locales: dict[str, Locale] = field(default_factory=dict)
+    bad_hours: set[str] = field(default_factory=set)   # targets whose hours: had errors
 
 
 def load_project(root: Path, env: Mapping[str, str] | None = None) -> Project:
@@ -173,6 +175,8 @@ def _read_menus(node: YMap, draft: Draft, report: Report, env: Mapping[str, str]
             target = _read_target(name, sub, env, env_required)
             if target is not None:
                 draft.targets[name] = target
+            if "hours" in sub.node.items and (target is None or target.hours is None):
+                draft.bad_hours.add(name)
     welcome = top.seq("welcome", what="a list of {locale, prompt}")
     if welcome is not None:
         for item in welcome.items:
@@ -273,7 +277,8 @@ def _env_value(raw: str, f: Fields, key: str, env: Mapping[str, str], required: 
 
 
 def _read_target(name: str, f: Fields, env: Mapping[str, str], env_required: bool) -> Target | None:
-    f.only(["number", "caller_id", "timeout", "connecting", "after"])
+    f.only(["number", "caller_id", "show_caller", "timeout", "connecting", "after", "hours", "closed",
+            "hours_prompt"])
     raw_number = f.text("number", what="a phone number like +12125550100 or ${FIRM_NUMBER}")
     number = _env_value(raw_number, f, "number", env, env_required) if raw_number else None
     if number is not None and not (E164.match(number) or number in SHORT_EMERGENCY):
@@ -292,12 +297,42 @@ def _read_target(name: str, f: Fields, env: Mapping[str, str], env_required: boo
     timeout = f.integer("timeout", 25, 5, 600)
     connecting = f.text("connecting", what="the prompt id spoken before dialling") or ""
     after = f.ident("after", required=False) or "after_call"
+    show_caller = f.flag("show_caller", False)
+    hours_f = f.sub("hours", required=False, what="timezone, opening times per day and holidays")
+    hours = read_hours(hours_f) if hours_f is not None else None
+    closed = f.text("closed", required=hours_f is not None,
+                    what="the prompt id said instead of ringing when the target is closed") or ""
+    hours_prompt = f.text("hours_prompt", required=hours_f is not None,
+                          what="the prompt id that says the office hours, e.g. hours.firm") or ""
+    if closed and hours_f is None:
+        f.err("closed-without-hours", "closed", "'closed' is said outside the hours, but there are no hours",
+              "add 'hours:' to this target, or remove 'closed:'")
+    if number in SHORT_EMERGENCY:
+        _check_emergency(name, number, caller_id, show_caller, hours_f is not None, f)
     if number is None:
         unset_env = bool(raw_number and ENV_REF.match(raw_number.strip()))
         if env_required or not unset_env:
             return None
         number = ""  # `ivr check` without deployment settings: keep the target so names resolve
-    return Target(name, number, caller_id, timeout, connecting, after, f.line())
+    return Target(name, number, caller_id, timeout, connecting, after, f.line(), hours, closed, hours_prompt,
+                  show_caller)
+
+
+def _check_emergency(name: str, number: str, caller_id: str | None, show_caller: bool, has_hours: bool,
+                     f: Fields) -> None:
+    # An emergency call must come from an E.164 Twilio number with a registered address, in the
+    # same country as the emergency number (twilio.md 4.2); 933 is the US test line.
+    if show_caller:
+        f.err("emergency-show-caller", "show_caller", f"target '{name}' dials {number}: it must show the "
+              "caller id that has the registered emergency address, not the caller's number",
+              "remove 'show_caller:' (or set it to false) on this target")
+    if has_hours:
+        f.err("emergency-hours", "hours", f"target '{name}' dials {number}, which answers at every hour",
+              "remove 'hours:' from this target")
+    if caller_id is not None and (number == "112") == caller_id.startswith("+1"):
+        f.err("emergency-country", "caller_id",
+              f"{number} is not an emergency number for the country of {caller_id}",
+              "use 911 (or 933 to test) with a +1 caller id; 112 only with a non-US/Canada number")
 
 
 def _read_language_menu(f: Fields) -> LanguageMenu | None:
@@ -438,7 +473,7 @@ def _read_locale(tag: str, node: YMap, shown: str, report: Report, enabled: bool
     f = Fields(node, shown, report, "")
     f.where = tag
     f.only(["version", "name", "english_name", "review", "say", "synth", "keys", "digit_separator",
-            "prompts"])
+            "hours_format", "prompts"])
     name = f.text("name", what="the language's name in its own language")
     english = f.text("english_name", what="the language's name in English")
     review = _read_review(f)
@@ -460,6 +495,8 @@ def _read_locale(tag: str, node: YMap, shown: str, report: Report, enabled: bool
         if missing:
             keys_f.err("keys-missing", None, f"no word for the keys {', '.join(missing)}",
                        "add one line per key, e.g. \"*\": star (keys in quotes)")
+    hours_f = f.sub("hours_format", required=False, what="how office hours are said in this language")
+    hours_format = read_hours_format(hours_f) if hours_f is not None else None
     sep_node = f.scalar("digit_separator", required=False, what="text between digit groups")
     separator = sep_node.value if sep_node is not None else ", "
     prompts_f = f.sub("prompts", what="one 'id: text' line per prompt")
@@ -483,7 +520,7 @@ def _read_locale(tag: str, node: YMap, shown: str, report: Report, enabled: bool
         tag=tag, name=name or tag, english_name=english or tag, review=review,  # type: ignore[arg-type]
         say=say, synth=synth, keys=frozen_map(keys), digit_separator=separator,  # type: ignore[arg-type]
         prompts=frozen_map(prompts), prompt_lines=frozen_map(lines), file=shown,  # type: ignore[arg-type]
-        enabled=enabled,
+        enabled=enabled, hours_format=hours_format,
     )
 
 
@@ -647,6 +684,9 @@ def used_prompts(draft_menus: Mapping[str, Menu], targets: Mapping[str, Target],
             used[f"max.{action.target}"] = None
     for target in targets.values():
         used[target.connecting] = None
+        for pid in (target.closed, target.hours_prompt):
+            if pid:
+                used[pid] = None
     for status in ("completed", "busy", "no-answer", "failed", "canceled"):
         used[f"dial.{status}"] = None
     return used
@@ -770,8 +810,10 @@ def _fill(text: str, key: str | None, is_label: bool, locale: Locale, draft: Dra
                 return bad(f"{{number:{arg}}} names no target",
                            did_you_mean(arg or "", draft.targets) or "use a target name from menus.yaml")
             return spoken_number(target.number, locale)
+        if name == "hours":
+            return _said_hours(arg or "", locale, draft, bad)
         return bad(f"unknown placeholder {match.group(0)}",
-                   "use {key}, {key:<standing>} or {number:<target>}")
+                   "use {key}, {key:<standing>}, {number:<target>} or {hours:<target>}")
 
     rendered = PLACEHOLDER.sub(replace, text)
     if "{" in rendered or "}" in rendered:
@@ -782,6 +824,22 @@ def _fill(text: str, key: str | None, is_label: bool, locale: Locale, draft: Dra
                      "add {key} where the key should be spoken, e.g. '..., press {key}.'")
         ok = False
     return rendered if ok else None
+
+
+def _said_hours(target_id: str, locale: Locale, draft: Draft, bad: Callable[[str, str], str]) -> str:
+    target = draft.targets.get(target_id)
+    if target_id in draft.bad_hours:
+        return ""  # the hours themselves were reported; one message is enough
+    if target is None:
+        return bad(f"{{hours:{target_id}}} names no target",
+                   did_you_mean(target_id, draft.targets) or "use a target name from menus.yaml")
+    if target.hours is None:
+        return bad(f"{{hours:{target_id}}}: the target '{target_id}' has no hours",
+                   f"add 'hours:' to the target '{target_id}' in {MENUS_FILE}, or remove the placeholder")
+    if locale.hours_format is None:
+        return bad(f"{{hours:{target_id}}} needs 'hours_format:' in this file (how hours are said)",
+                   "copy the hours_format: section from locales/en.yaml and translate its words")
+    return say_hours(target.hours, locale.hours_format)
 
 
 def spoken_number(number: str, locale: Locale) -> str:

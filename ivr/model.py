@@ -12,6 +12,8 @@ from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
 
+from .hours import Hours, HoursFormat
+
 KEYS = ("0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "#")
 DIAL_STATUSES = ("completed", "answered", "busy", "no-answer", "failed", "canceled")
 
@@ -71,6 +73,10 @@ class Target:
     connecting: str                 # prompt id spoken before dialling
     after: str                      # menu entered when the call ends or fails
     line: int = 0
+    hours: Hours | None = None      # None: always dialled
+    closed: str = ""                # prompt id said instead of ringing, outside the hours
+    hours_prompt: str = ""          # prompt id that says the hours (after a call, and when closed)
+    show_caller: bool = False       # True: the target's phone shows the caller's own number
 
 
 @dataclass(frozen=True)
@@ -110,6 +116,7 @@ class Locale:
     prompt_lines: Mapping[str, int]
     file: str
     enabled: bool = True
+    hours_format: HoursFormat | None = None   # how {hours:<target>} is said in this language
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ from urllib.parse import urlsplit
 from flask import Flask
 from twilio.request_validator import RequestValidator
 
-DIAL_OUTCOMES = ("completed", "busy", "no-answer", "failed", "canceled")
+DIAL_OUTCOMES = ("completed", "answered", "busy", "no-answer", "failed", "canceled")
+CALLER = "+15005550006"   # Twilio's documented test number, never a real caller
 SILENCE = ("", ".", "-", "silence", "wait")
 
 
@@ -50,7 +51,7 @@ class Caller:
         params = {
             "CallSid": self.call_sid,
             "AccountSid": "AC" + "0" * 32,
-            "From": "+15005550006",   # Twilio's documented test number, never a real caller
+            "From": CALLER,
             "To": "+12125550199",
             "CallStatus": "in-progress",
             "Direction": "inbound",
@@ -101,6 +102,8 @@ class Caller:
             elif verb.tag == "Dial":
                 number = verb.findtext("Number") or verb.text or "?"
                 caller_id = verb.get("callerId") or "the caller's own number"
+                if caller_id == CALLER:
+                    caller_id = f"{CALLER} = the caller's own number"
                 heard.dial = number
                 heard.dial_url = verb.get("action")
                 heard.lines.append(f"DIAL {number} (caller id {caller_id}, rings {verb.get('timeout')} s)")

@@ -7,6 +7,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from .audio import Play, Say, Sound
 from .engine import Dial, Step
+from .load import E164
 
 
 def _add(parent: VoiceResponse | GatherVerb, sound: Sound) -> None:
@@ -16,8 +17,12 @@ def _add(parent: VoiceResponse | GatherVerb, sound: Sound) -> None:
         parent.say(sound.text, voice=sound.voice, language=sound.language)
 
 
-def render(step: Step) -> str:
-    """TwiML for one step. A <Gather> is always followed by a verb that continues the call."""
+def render(step: Step, caller: str | None = None) -> str:
+    """TwiML for one step. A <Gather> is always followed by a verb that continues the call.
+
+    `caller` is the request's `From`; it is used only as the callerId of a Dial whose target has
+    `show_caller: true`, and only when it is a real E.164 number (not "anonymous" or a carrier's
+    malformed value, which would make the Dial fail): otherwise the line's number is shown."""
     response = VoiceResponse()
     for sound in step.sounds:
         _add(response, sound)
@@ -40,13 +45,19 @@ def render(step: Step) -> str:
             action=step.dial.action,
             method="POST",
             timeout=step.dial.timeout,
-            caller_id=step.dial.caller_id,
+            caller_id=_caller_id(step.dial, caller),
             answer_on_bridge=True,
         )
         dial.number(step.dial.number)
     elif step.redirect is not None:
         response.redirect(step.redirect, method="POST")
     return str(response)
+
+
+def _caller_id(dial: Dial, caller: str | None) -> str | None:
+    if dial.show_caller and caller and E164.match(caller):
+        return caller
+    return dial.caller_id
 
 
 def empty() -> str:

@@ -136,14 +136,14 @@ def menu(menu: str) -> Response:
 def key(menu: str) -> Response:
     state = read_state()
     digits = request.values.get("Digits", "").strip()[:8]
-    return respond(lambda: twiml.render(line().engine.key(_name(menu), state, digits)),
+    return respond(lambda: twiml.render(line().engine.key(_name(menu), state, digits), _caller()),
                    state.locale, menu, digits[:1])
 
 
 @bp.route("/quiet/<menu>", methods=["GET", "POST"])
 def quiet(menu: str) -> Response:
     state = read_state()
-    return respond(lambda: twiml.render(line().engine.quiet(_name(menu), state)), state.locale, menu)
+    return respond(lambda: twiml.render(line().engine.quiet(_name(menu), state), _caller()), state.locale, menu)
 
 
 @bp.route("/dial/<target>", methods=["GET", "POST"])
@@ -183,6 +183,11 @@ def not_routed(error: Exception) -> Response | tuple[str, int]:
     if rejected is not None:
         return rejected
     return respond(lambda: twiml.render(line().engine.answer()), menu="unknown")
+
+
+def _caller() -> str | None:
+    # Only for a Dial whose target shows the caller's number (show_caller: true); never logged.
+    return request.values.get("From")
 
 
 def _name(value: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,12 +14,16 @@ from twilio.request_validator import RequestValidator
 
 from ivr import create_app
 from ivr.config import DEV_ENV, Config
+from ivr.hours import Clock, fixed_clock
 
 REPO = Path(__file__).resolve().parent.parent
 TOKEN = "test-auth-token-0123456789abcdef"
 BASE = "https://line.example.org"
 ENV = {**DEV_ENV, "TWILIO_AUTH_TOKEN": TOKEN, "PUBLIC_BASE_URL": BASE}
 FAKE_CALLER = "+15005550006"   # Twilio's documented test number
+# Tests run at a fixed moment, so business hours never make a test pass by day and fail by
+# night: Tuesday 2026-12-01 10:00 in New York, when the firm is open.
+OPEN_TIME = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -31,8 +36,8 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
 
 
-def make_app(root: Path = REPO, env: dict[str, str] | None = None) -> Flask:
-    return create_app(config=Config.from_env(root, env or ENV))
+def make_app(root: Path = REPO, env: dict[str, str] | None = None, clock: Clock | None = None) -> Flask:
+    return create_app(config=Config.from_env(root, env or ENV), clock=clock or fixed_clock(OPEN_TIME))
 
 
 @pytest.fixture(scope="session")

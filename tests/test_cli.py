@@ -54,10 +54,23 @@ def test_check_exits_2_on_usage_problems(tmp_path: Path) -> None:
 
 
 def test_call_with_keys_prints_the_transcript_and_the_number_dialled() -> None:
-    result = run("--root", str(REPO), "call", "--keys", "2,1,1,0")
+    result = run("--root", str(REPO), "call", "--at", "2026-12-01T10:00", "--keys", "2,1,1,0")
     assert result.exit_code == 0, result.output
     assert "[es-US] En la ciudad de Nueva York" in result.output
     assert "DIAL +12125550100 (caller id +12125550199" in result.output
+
+
+def test_call_at_a_closed_time_says_so_before_any_ringing() -> None:
+    result = run("--root", str(REPO), "call", "--at", "2026-12-25T10:00", "--keys", "1,0,1")
+    assert result.exit_code == 0, result.output
+    closed = result.output.split("> press 0")[1]
+    assert closed.index("office is closed") < closed.index("DIAL +18007997233")
+    assert "DIAL +12125550100" not in result.output
+
+
+def test_call_at_needs_a_date_and_time() -> None:
+    result = run("--root", str(REPO), "call", "--at", "christmas", "--keys", "1")
+    assert result.exit_code == 2 and "2026-12-25T10:00" in result.output
 
 
 def test_call_rejects_a_bad_key() -> None:
@@ -163,3 +176,20 @@ def test_timing_measures_the_language_menu() -> None:
     assert result.exit_code == 0, result.output
     assert "page 1:" in result.output and "page 2:" in result.output
     assert "page 1 without the welcome" in result.output
+
+
+def test_call_paths_lists_every_forwarding_path_with_number_and_caller_id() -> None:
+    result = run("--root", str(REPO), "call", "--paths", "--at", "2026-12-01T10:00")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()[1:]
+    for number in ("+12125550100", "933", "+18007997233", "+18006214673", "+18009426906", "+18005727233"):
+        assert any(f"DIAL {number} (caller id +12125550199" in line for line in lines), number
+    assert all("DIAL " in line for line in lines), lines
+    assert any(line.startswith("1,5,1 ") and "consultation › 1" in line and "-> firm" in line for line in lines)
+
+
+def test_call_paths_at_a_closed_time_shows_the_firm_is_not_dialled() -> None:
+    result = run("--root", str(REPO), "call", "--paths", "--at", "2026-12-25T10:00")
+    firm = [line for line in result.output.splitlines() if "-> firm:" in line]
+    assert firm and all("not dialled now" in line and "closed" in line for line in firm)
+    assert "could not be walked" not in result.output
