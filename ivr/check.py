@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from .audio import Play, Resolver
+from .coverage import check_audio
 from .load import MENUS_FILE, used_prompts
 from .model import Kind, Project
 from .problems import Report
@@ -68,3 +69,4 @@ def check_project(project: Project, report: Report) -> None:
                              f"({shown})",
                              f"run `ivr synth --locale {locale.tag}` or record them, or switch "
                              f"'{locale.tag}: off' in {MENUS_FILE}")
+    check_audio(project, report)
