@@ -4,8 +4,10 @@ Every prompt file the line plays goes through `normalize`, whatever made it (a s
 Google Cloud TTS, espeak-ng), so all sources and all languages sound equally loud:
 
 1. decode anything sox reads (WAV, MP3, FLAC, OGG, AIFF; any rate, any channel count),
-   mix down to mono, band-limit to the telephone band 300-3400 Hz (`sinc 300-3400`, a steep
-   FIR filter), resample to 8000 Hz (`rate -v`), 16-bit;
+   mix down to mono, resample to 8000 Hz (`rate -v`), band-limit to the telephone band
+   300-3400 Hz (`sinc -t 150 300-3400 -t 150`, a steep FIR filter: a 60 Hz hum loses about
+   60 dB, 350 Hz and 3300 Hz pass unchanged), 16-bit, no dither (same input, same bytes),
+   6 dB lower first so the filter cannot clip (the level is set in step 3 anyway);
 2. measure it with `sox ... stats`: the peak level, and the *active-speech level*: the RMS
    level (`RMS lev dB`) after `silence` has removed the leading silence and every pause longer
    than 0.2 s that stays 39 dB or more below the peak;
@@ -29,7 +31,7 @@ RATE = 8000
 BAND_HZ = (300, 3400)
 TARGET_DBFS = -20.0
 CEILING_DBFS = -1.0
-SILENT_DBFS = -45.0      # a file whose loudest moment is below this is treated as silent
+SILENT_DBFS = -45.0      # loudest moment below this (after 6 dB of filter headroom): silent
 MIN_SPEECH_S = 0.25      # less active audio than this is not a prompt
 MAX_SECONDS = 120.0      # no prompt should keep a caller listening longer than two minutes
 GATE_DB = 39.0           # pauses this far below the peak do not count as speech
@@ -140,8 +142,9 @@ def normalize(src: Path, dst: Path, max_seconds: float = MAX_SECONDS) -> Level:
     sox = sox_path()
     with tempfile.TemporaryDirectory(prefix="ivr-audio-") as tmp:
         band = Path(tmp) / "band.wav"
-        done = _run([sox, "-V1", str(src), "-b", "16", "-e", "signed-integer", str(band),
-                     "remix", "-", "sinc", f"{BAND_HZ[0]}-{BAND_HZ[1]}", "rate", "-v", str(RATE)],
+        done = _run([sox, "-V1", "-D", str(src), "-b", "16", "-e", "signed-integer", str(band),
+                     "remix", "-", "gain", "-6", "rate", "-v", str(RATE),
+                     "sinc", "-t", "150", f"{BAND_HZ[0]}-{BAND_HZ[1]}", "-t", "150"],
                     "converting the audio")
         if done.returncode != 0:
             raise AudioProblem("not an audio file sox can read (WAV, MP3, FLAC, OGG or AIFF): "
@@ -158,12 +161,17 @@ def normalize(src: Path, dst: Path, max_seconds: float = MAX_SECONDS) -> Level:
                                "and the file you exported")
         if level.active_seconds < MIN_SPEECH_S:
             raise AudioProblem(f"it holds only {level.active_seconds:.2f} s of sound - is it the right file?")
-        gain = min(TARGET_DBFS - level.active_rms_dbfs, CEILING_DBFS - level.peak_dbfs)
         gate = f"{level.peak_dbfs - GATE_DB - 5:.1f}d"
+        trimmed = Path(tmp) / "trimmed.wav"
+        done = _run([sox, "-V1", "-D", str(band), str(trimmed), "silence", "1", "0.02", gate, "reverse",
+                     "silence", "1", "0.02", gate, "reverse", "pad", "0.1", "0.2"], "trimming the audio")
+        if done.returncode != 0:
+            raise AudioProblem(f"sox could not trim it ({_first_line(done.stderr)})")
+        level = measure(trimmed)
+        gain = min(TARGET_DBFS - level.active_rms_dbfs, CEILING_DBFS - level.peak_dbfs)
         out = Path(tmp) / "out.wav"
-        done = _run([sox, "-V1", str(band), "-b", "16", "-e", "signed-integer", str(out),
-                     "silence", "1", "0.02", gate, "reverse", "silence", "1", "0.02", gate, "reverse",
-                     "pad", "0.1", "0.2", "gain", f"{gain:.2f}"], "levelling the audio")
+        done = _run([sox, "-V1", "-D", str(trimmed), "-b", "16", "-e", "signed-integer", str(out),
+                     "gain", f"{gain:.2f}"], "levelling the audio")
         if done.returncode != 0:
             raise AudioProblem(f"sox could not level it ({_first_line(done.stderr)})")
         final = measure(out)

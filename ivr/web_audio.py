@@ -51,7 +51,7 @@ def safe_audio_path(root: Path, tag: str, kind: str, name: str, tags: set[str]) 
     base = root.resolve()
     try:
         real = (base / tag / kind / name).resolve(strict=True)
-    except (OSError, RuntimeError):
+    except (OSError, RuntimeError, ValueError):   # missing, a symlink loop, a NUL byte
         return None
     if not real.is_relative_to(base / tag / kind) or not real.is_file():
         return None
