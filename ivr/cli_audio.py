@@ -83,13 +83,15 @@ def synth(ctx: click.Context, locales: tuple[str, ...], engine: str, dry_run: bo
     project = _project(root)
     _check_locales(project, locales)
     if engine == "espeak":
+        # Placeholder files would be played instead of a Twilio voice (and sound worse).
         voiced = [t for t in locales if project.locales[t].say is not None]
-        if voiced:
-            tag = voiced[0]
-            _fail(f"{project.locales[tag].english_name} ({tag}) has a Twilio voice "
-                  f"({project.locales[tag].say.voice}); espeak-ng placeholder files would be played "  # type: ignore[union-attr]
-                  "instead of it and sound worse. Placeholders are for languages with no voice "
-                  "(say: absent in the locale file).", USAGE_PROBLEM)
+        for tag in voiced:
+            click.echo(f"  {tag}: skipped - {project.locales[tag].english_name} has a Twilio voice "
+                       f"({project.locales[tag].say.voice}); placeholders are only for languages "  # type: ignore[union-attr]
+                       "without one")
+        locales = tuple(t for t in locales if t not in voiced)
+        if voiced and not locales:
+            return
     plan = s.plan(project, engine, locales or None)
     label = s.LABELS[engine]
     price = s.ASSUMED_USD_PER_MILLION if price_per_million is None else price_per_million

@@ -116,7 +116,9 @@ def plan(project: Project, engine: str, locales: Sequence[str] | None = None) ->
         locale = project.locales[tag]
         voice = engine_voice(locale, engine)
         if not voice:
-            result.notes.append(f"{tag}: no {engine} voice in {locale.file} (synth: {engine}: ...) - skipped")
+            hint = (f"; for placeholder audio: ivr synth --engine espeak --locale {tag}"
+                    if engine == "google" and locale.say is None else "")
+            result.notes.append(f"{tag}: no {engine} voice in {locale.file} (synth: {engine}: ...) - skipped{hint}")
             continue
         recorded = read_recorded_index(root / tag / RECORDED)
         done = 0

@@ -251,12 +251,15 @@ def test_espeak_placeholders_for_a_language_without_a_voice(tiny) -> None:  # ty
     assert snapshot(root / "audio") == snap
 
 
-def test_espeak_refuses_a_language_that_has_a_twilio_voice(tiny) -> None:  # type: ignore[no-untyped-def]
+def test_espeak_skips_a_language_that_has_a_twilio_voice(tiny) -> None:  # type: ignore[no-untyped-def]
     root = tiny(en=VOICED_EN)
     result = synth_cli(root, "--engine", "espeak", "--locale", "en")
-    assert result.exit_code == 2
-    assert "Polly.Joanna-Neural" in result.output and "placeholder" in result.output
+    assert result.exit_code == 0
+    assert "en: skipped" in result.output and "Polly.Joanna-Neural" in result.output
+    assert "placeholders are only for languages without one" in result.output
     assert not (root / "audio").exists()
+    default = synth_cli(root, "--engine", "espeak")
+    assert default.exit_code == 0 and "every language has a Twilio voice" in default.output
 
 
 @needs_espeak
