@@ -44,12 +44,13 @@ def build_line(config: Config, clock: Clock | None = None) -> Line:
 def create_app(root: Path | str | None = None, env: Mapping[str, str] | None = None, *,
                dev: bool = False, config: Config | None = None, clock: Clock | None = None) -> Flask:
     """Create the app. Raises `SettingsError` or `ConfigError` instead of starting half-right."""
-    from . import web
+    from . import web, web_audio
 
     config = config or Config.from_env(Path(root) if root else None, env, dev=dev)
     app = Flask(__name__)
     app.config["IVR_DEV"] = config.dev
     app.extensions["ivr"] = build_line(config, clock)
     app.register_blueprint(web.bp)
+    app.register_blueprint(web_audio.bp)
     logging.getLogger("ivr").setLevel(logging.INFO)
     return app

@@ -17,11 +17,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from .model import Locale, Project
+from .telephony import PIPELINE
 
 AUDIO_DIR = "audio"
 RECORDED = "recorded"
@@ -32,8 +34,14 @@ SYNTH_SETTINGS: Mapping[str, object] = {
     "sample_rate_hz": 8000,
     "encoding": "LINEAR16",
     "effects_profile_id": ["telephony-class-application"],
+    "level": PIPELINE,            # band, loudness target and peak ceiling (telephony.normalize)
+    "espeak_words_per_minute": 150,
 }
 ENGINES = ("google", "espeak")  # in order of preference
+KINDS = (RECORDED, SYNTH)
+# An audio file name: a prompt id, a hash, ".wav"; never a path (no "/", no "..", no leading dot).
+FILE_NAME = re.compile(r"^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9_.-]*\.[0-9a-f]{6,64}\.wav$")
+GOOGLE_VOICE = re.compile(r"^([a-z]{2,3}-[A-Z]{2,3})-[A-Za-z0-9-]+$")
 
 
 @dataclass(frozen=True)
@@ -67,6 +75,12 @@ def synth_name(prompt: str, text: str, engine: str, voice: str) -> str:
     return f"{prompt}.{synth_hash(text, engine, voice)}.wav"
 
 
+def voice_language(voice: str) -> str | None:
+    """The language code of a Google voice name: "cmn-CN-Wavenet-A" -> "cmn-CN"."""
+    m = GOOGLE_VOICE.match(voice)
+    return m.group(1) if m else None
+
+
 def engine_voice(locale: Locale, engine: str) -> str | None:
     return locale.synth.google if engine == "google" else locale.synth.espeak
 
@@ -76,13 +90,23 @@ def audio_root(project: Project) -> Path:
 
 
 def read_recorded_index(folder: Path) -> dict[str, dict[str, str]]:
-    """recorded/index.json: prompt id -> {file, text, ...}; a missing index means no recordings."""
+    """recorded/index.json: prompt id -> {file, text, ...}; a missing index means no recordings.
+
+    An unreadable index or entry is skipped here (the line must still start and fall back to
+    other sources); `ivr check` reports it."""
     path = folder / INDEX
     if not path.is_file():
         return {}
-    data = json.loads(path.read_text(encoding="utf-8"))
-    prompts = data.get("prompts", {})
-    return {str(k): dict(v) for k, v in prompts.items()}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    prompts = data.get("prompts", {}) if isinstance(data, dict) else {}
+    if not isinstance(prompts, dict):
+        return {}
+    return {str(k): dict(v) for k, v in prompts.items()
+            if isinstance(v, dict) and isinstance(v.get("text"), str)
+            and isinstance(v.get("file"), str) and FILE_NAME.match(v["file"])}
 
 
 class Resolver:
@@ -102,15 +126,15 @@ class Resolver:
         found: list[Sound] = []
         folder = self.root / locale.tag
         recorded = read_recorded_index(folder / RECORDED).get(prompt)
-        if recorded and recorded.get("text") == text and (
-            (folder / RECORDED / recorded["file"]).is_file() or self.remote
-        ):
+        # Only files present here count, also with AUDIO_BASE_URL (deploy the same audio/
+        # folder to the bucket): a <Play> of a file that is not there would end the call.
+        if recorded and recorded.get("text") == text and (folder / RECORDED / recorded["file"]).is_file():
             found.append(self._play(locale.tag, RECORDED, recorded["file"], "recorded", text, prompt))
         for engine in ENGINES:
             voice = engine_voice(locale, engine)
             if voice:
                 name = synth_name(prompt, text, engine, voice)
-                if (folder / SYNTH / name).is_file() or self.remote:
+                if (folder / SYNTH / name).is_file():
                     found.append(self._play(locale.tag, SYNTH, name, engine, text, prompt))
         if locale.say is not None:
             found.append(Say(text, locale.say.voice, locale.say.language))

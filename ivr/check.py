@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from .audio import Play, Resolver
+from .coverage import check_audio
 from .load import MENUS_FILE, used_prompts
 from .model import Kind, Project
 from .problems import Report
@@ -66,5 +67,7 @@ def check_project(project: Project, report: Report) -> None:
                 report.error("no-voice-no-audio", locale.file, 0,
                              f"{locale.english_name} has no Twilio voice and {len(silent)} prompts have no audio "
                              f"({shown})",
-                             f"run `ivr synth --locale {locale.tag}` or record them, or switch "
+                             f"run `ivr synth --locale {locale.tag}` (cloud voice) or `ivr synth --engine espeak "
+                             f"--locale {locale.tag}` (placeholder), or record them, or switch "
                              f"'{locale.tag}: off' in {MENUS_FILE}")
+    check_audio(project, report)

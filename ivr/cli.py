@@ -49,8 +49,9 @@ def main(ctx: click.Context, root: Path | None) -> None:
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--deploy", is_flag=True,
               help="Also require the deployment settings (FIRM_NUMBER, ...) in this environment.")
+@click.option("--coverage", is_flag=True, help="Also show, per language, which prompts have which audio.")
 @click.pass_context
-def check(ctx: click.Context, as_json: bool, strict: bool, deploy: bool) -> None:
+def check(ctx: click.Context, as_json: bool, strict: bool, deploy: bool, coverage: bool) -> None:
     """Check menus.yaml, the locales and the audio; list every problem as file:line."""
     from .load import inspect_project
 
@@ -59,12 +60,16 @@ def check(ctx: click.Context, as_json: bool, strict: bool, deploy: bool) -> None
         fail(f"no menus.yaml in {root} - run this in the line's folder or pass --root", USAGE_PROBLEM)
     _, report = inspect_project(root, env_required=deploy)
     problems = report.sorted()
-    if as_json:
+    if coverage and as_json:
+        print_coverage(root, True, [p.as_dict() for p in problems])
+    elif as_json:
         click.echo(json.dumps([p.as_dict() for p in problems], indent=2, ensure_ascii=False))
     else:
         show_problems(problems, stream_err=False)
         errors, warnings = len(report.errors), len(report.warnings)
         click.echo(f"{errors} error(s), {warnings} warning(s)" if problems else "ok: no problems found")
+        if coverage:
+            print_coverage(root, False)
     if report.errors or (strict and report.warnings):
         sys.exit(CONTENT_PROBLEM)
 
@@ -212,6 +217,11 @@ def _build_app_env(root: Path, env: dict[str, str], clock=None):  # type: ignore
 
 main.add_command(configure_number_command)
 main.add_command(purge_calls_command)
+
+from .cli_audio import audio, print_coverage, synth  # noqa: E402  (audio commands: their own module)
+
+main.add_command(synth)
+main.add_command(audio)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,9 +74,13 @@ def load_project(root: Path, env: Mapping[str, str] | None = None) -> Project:
 
 
 def inspect_project(
-    root: Path, env: Mapping[str, str] | None = None, *, env_required: bool = True
+    root: Path, env: Mapping[str, str] | None = None, *, env_required: bool = True,
+    tolerate: Collection[str] = (),
 ) -> tuple[Project | None, Report]:
-    """Load what can be loaded and return it with every problem found (for `ivr check`)."""
+    """Load what can be loaded and return it with every problem found (for `ivr check`).
+
+    Whole-tree errors whose code is in `tolerate` still return the project (the tools that fix
+    them need it: `ivr synth` fills the audio that `no-voice-no-audio` asks for)."""
     from .check import check_project
 
     env = os.environ if env is None else env
@@ -105,7 +109,8 @@ def inspect_project(
         fingerprint=_fingerprint(root),
     )
     check_project(project, report)
-    return (None if report.errors else project), report
+    blocking = [p for p in report.errors if p.code not in tolerate]
+    return (None if blocking else project), report
 
 
 def _fingerprint(root: Path) -> str:
