@@ -139,10 +139,12 @@ def check_audio(project: Project, report: Report) -> None:
         placeholders = row.count("espeak")
         if placeholders:
             locale = project.locales[row.tag]
+            cloud = (f"run `ivr synth --engine google --locale {row.tag}` (voice {locale.synth.google})"
+                     if locale.synth.google else
+                     f"set a cloud voice (synth: google:) and run `ivr synth --locale {row.tag}`")
             report.warn("placeholder-audio", locale.file, 0,
                         f"{locale.english_name}: {placeholders} prompts play placeholder audio (espeak-ng)",
-                        f"record them (`ivr audio import FOLDER --locale {row.tag}`) or set a cloud voice "
-                        f"(synth: google:) and run `ivr synth --locale {row.tag}`")
+                        f"record them (`ivr audio import FOLDER --locale {row.tag}`) or {cloud}")
 
 
 def _check_voices(locale: Locale, report: Report) -> None:
