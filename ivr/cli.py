@@ -97,6 +97,7 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, dev: bool) -> 
         app = _build_app(root, dev=True, port=port)
         click.echo("WARNING: development mode - stand-in phone numbers, a throw-away auth token, "
                    "listening on 127.0.0.1 only. Never use --dev for real callers.", err=True)
+        click.echo(f"Web phone: http://127.0.0.1:{port}/   map of the menus: http://127.0.0.1:{port}/map")
         click.echo(f"The line is at http://127.0.0.1:{port}/voice ; try it with: ivr call")
         app.run(host="127.0.0.1", port=port, threaded=True, use_reloader=False)
         return
@@ -141,6 +142,11 @@ def _build_app_env(root: Path, env: dict[str, str]):  # type: ignore[no-untyped-
     except ConfigError as exc:
         show_problems(exc.problems)
         fail(f"the line cannot start: {len(exc.problems)} problem(s) in the content", CONTENT_PROBLEM)
+
+
+from .cli_graph import graph as _graph_command  # noqa: E402
+
+main.add_command(_graph_command)
 
 
 if __name__ == "__main__":
