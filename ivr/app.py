@@ -49,5 +49,8 @@ def create_app(root: Path | str | None = None, env: Mapping[str, str] | None = N
     app.config["IVR_DEV"] = config.dev
     app.extensions["ivr"] = build_line(config)
     app.register_blueprint(web.bp)
+    from . import devtools
+
+    devtools.register(app)  # the web phone and the map: dev mode or operator login only
     logging.getLogger("ivr").setLevel(logging.INFO)
     return app

@@ -204,7 +204,8 @@ class _Builder:
                     edges.append((len(rows) - 1, dest, option.key, "key"))
             if menu.keys_prompt:
                 rows.append(self.prompt(menu.keys_prompt))
-            rows.append(Row(f"keys on every menu here: {' '.join(menu.standing) or 'none'} · waits {menu.timeout} s"))
+            standing = " ".join(menu.standing) or "none"
+            rows.append(Row(f"standing keys here: {standing} · waits {menu.timeout} s for a key"))
             for kind, count, action, default in (
                     ("noinput", menu.max_noinput, menu.on_noinput, s.on_noinput),
                     ("invalid", menu.max_invalid, menu.on_invalid, s.on_invalid)):
