@@ -52,5 +52,9 @@ def create_app(root: Path | str | None = None, env: Mapping[str, str] | None = N
     app.extensions["ivr"] = build_line(config, clock)
     app.register_blueprint(web.bp)
     app.register_blueprint(web_audio.bp)
+
+    from . import devtools
+
+    devtools.register(app)  # the web phone and the map: dev mode or operator login only
     logging.getLogger("ivr").setLevel(logging.INFO)
     return app

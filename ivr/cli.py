@@ -74,12 +74,24 @@ def check(ctx: click.Context, as_json: bool, strict: bool, deploy: bool, coverag
         sys.exit(CONTENT_PROBLEM)
 
 
-def _build_app(root: Path, dev: bool, port: int = 8080):  # type: ignore[no-untyped-def]
+def _clock_at(at: str | None):  # type: ignore[no-untyped-def]
+    """A clock stopped at `at` (None: the real clock); exits 2 when `at` is not a moment."""
+    from .hours import parse_moment
+
+    if at is None:
+        return None
+    moment = parse_moment(at)
+    if moment is None:
+        fail(f"--at '{at}' is not a date and time - write it like 2026-12-25T10:00", USAGE_PROBLEM)
+    return lambda: moment
+
+
+def _build_app(root: Path, dev: bool, port: int = 8080, clock=None):  # type: ignore[no-untyped-def]
     from .app import create_app
 
     try:
         config = Config.from_env(root, dev=dev, port=port)
-        return create_app(config=config)
+        return create_app(config=config, clock=clock)
     except SettingsError as exc:
         fail(str(exc), USAGE_PROBLEM)
     except ConfigError as exc:
@@ -94,15 +106,20 @@ def _build_app(root: Path, dev: bool, port: int = 8080):  # type: ignore[no-unty
               help="gunicorn worker processes.")
 @click.option("--dev", is_flag=True,
               help="Local development: listen on 127.0.0.1 only, stand-in numbers, no auth token needed.")
+@click.option("--at", "at", default=None, metavar="TIME",
+              help="With --dev only: pretend it is always TIME (e.g. 2026-12-01T10:00) to try office hours.")
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, workers: int, dev: bool) -> None:
+def serve(ctx: click.Context, host: str, port: int, workers: int, dev: bool, at: str | None) -> None:
     """Serve the line: gunicorn in production, Flask's server on 127.0.0.1 with --dev."""
     root = _root(ctx)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if at is not None and not dev:
+        fail("--at only works with --dev: a real line always uses the real clock", USAGE_PROBLEM)
     if dev:
-        app = _build_app(root, dev=True, port=port)
+        app = _build_app(root, dev=True, port=port, clock=_clock_at(at))
         click.echo("WARNING: development mode - stand-in phone numbers, a throw-away auth token, "
                    "listening on 127.0.0.1 only. Never use --dev for real callers.", err=True)
+        click.echo(f"Web phone: http://127.0.0.1:{port}/   map of the menus: http://127.0.0.1:{port}/map")
         click.echo(f"The line is at http://127.0.0.1:{port}/voice ; try it with: ivr call")
         app.run(host="127.0.0.1", port=port, threaded=True, use_reloader=False)
         return
@@ -123,19 +140,12 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, dev: bool) -> 
 def call(ctx: click.Context, keys: str | None, at: str | None, paths: bool) -> None:
     """Walk the line from the terminal through the real app; shows what the caller hears."""
     from . import simulate
-    from .hours import parse_moment
 
     root = _root(ctx)
     import os
 
     env = {**DEV_ENV, **os.environ}
-    clock = None
-    if at is not None:
-        moment = parse_moment(at)
-        if moment is None:
-            fail(f"--at '{at}' is not a date and time - write it like 2026-12-25T10:00", USAGE_PROBLEM)
-        clock = lambda: moment  # noqa: E731
-    app = _build_app_env(root, env, clock)
+    app = _build_app_env(root, env, _clock_at(at))
     if paths:
         from .paths import forwarding_paths
 
@@ -222,6 +232,10 @@ from .cli_audio import audio, print_coverage, synth  # noqa: E402  (audio comman
 
 main.add_command(synth)
 main.add_command(audio)
+
+from .cli_graph import graph as _graph_command  # noqa: E402
+
+main.add_command(_graph_command)
 
 
 if __name__ == "__main__":
