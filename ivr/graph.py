@@ -167,9 +167,11 @@ class _Builder:
                 off = "" if p.locales[tag].enabled else " (off)"
                 rows.append(self.prompt("language.choose", tag, key, f"→ {p.main} in {tag}{off}"))
                 edges.append((len(rows) - 1, menu_node(p.main), key, "key"))
-            if len(pages) > 1 and p.language_menu.more_key:
+            if number < len(pages) and p.language_menu.more_key:
                 rows.append(self.prompt("language.more", p.language_menu.default, p.language_menu.more_key,
-                                        f"→ page {number % len(pages) + 1}"))
+                                        f"→ page {number + 1}"))
+            elif number > 1 and p.language_menu.more_key:
+                rows.append(Row(f"{p.language_menu.more_key} (not said here) → page 1"))
         rows.append(Row(f"{s.max_noinput} silences → {p.main} in {p.language_menu.default}"))
         edges.append((len(rows) - 1, menu_node(p.main), "", "noinput"))
         rows.append(self.prompt("language.default", p.language_menu.default))
