@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import Flask
@@ -12,6 +12,7 @@ from twilio.request_validator import RequestValidator
 
 from . import twiml
 from .audio import Resolver
+from .cache import RenderCache, cache_from_env
 from .config import Config
 from .engine import Engine, fallback_parts
 from .load import load_project
@@ -28,6 +29,7 @@ class Line:
     engine: Engine
     validator: RequestValidator
     fallback_xml: str
+    cache: RenderCache = field(default_factory=RenderCache)
 
 
 def build_line(config: Config) -> Line:
@@ -36,18 +38,20 @@ def build_line(config: Config) -> Line:
     resolver = Resolver(project, config.public_base_url + "/audio", config.audio_base_url)
     engine = Engine(project, resolver, config.public_base_url)
     fallback = twiml.render_fallback(fallback_parts(engine))
-    return Line(config, project, resolver, engine, RequestValidator(config.auth_token), fallback)
+    return Line(config, project, resolver, engine, RequestValidator(config.auth_token), fallback,
+                cache_from_env(config.env, remote_audio=bool(config.audio_base_url)))
 
 
 def create_app(root: Path | str | None = None, env: Mapping[str, str] | None = None, *,
                dev: bool = False, config: Config | None = None) -> Flask:
     """Create the app. Raises `SettingsError` or `ConfigError` instead of starting half-right."""
-    from . import web
+    from . import health, web
 
     config = config or Config.from_env(Path(root) if root else None, env, dev=dev)
     app = Flask(__name__)
     app.config["IVR_DEV"] = config.dev
     app.extensions["ivr"] = build_line(config)
     app.register_blueprint(web.bp)
+    app.register_blueprint(health.bp)
     logging.getLogger("ivr").setLevel(logging.INFO)
     return app

@@ -62,13 +62,19 @@ class Dial:
 
 @dataclass(frozen=True)
 class Step:
-    """What the caller hears and what happens next, in order: sounds, then one of the rest."""
+    """What the caller hears and what happens next, in order: sounds, then one of the rest.
+
+    `cacheable`: the step is a pure function of the configuration and the request's path, query,
+    Digits and DialCallStatus, so its rendered TwiML may be reused (`ivr/cache.py`). Build a step
+    whose content depends on anything else (the clock: business hours; another request field)
+    with `cacheable=False`, in every branch of that decision, not only in the unusual one."""
 
     sounds: tuple[Sound, ...] = ()
     gather: Gather | None = None
     dial: Dial | None = None
     redirect: str | None = None
     notes: tuple[str, ...] = field(default=())
+    cacheable: bool = True
 
 
 class Engine:

@@ -102,7 +102,7 @@ def inspect_project(
         texts=frozen_map(texts),
         fingerprint=_fingerprint(root),
     )
-    check_project(project, report)
+    check_project(project, report, env)
     return (None if report.errors else project), report
 
 

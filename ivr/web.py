@@ -23,7 +23,8 @@ from flask import Blueprint, Response, current_app, g, request
 from twilio.request_validator import RequestValidator
 
 from . import twiml
-from .engine import State
+from .cache import CacheKey
+from .engine import State, Step
 
 if TYPE_CHECKING:
     from .app import Line
@@ -68,7 +69,8 @@ def check_signature() -> Response | None:
     signature = request.headers.get("X-Twilio-Signature", "")
     params = request.form if request.method == "POST" else {}
     if not signature or not any(validator.validate(url, params, signature) for url in public_urls()):
-        log.warning("rejected request: bad or missing X-Twilio-Signature path=%s", request.path)
+        log.warning("rejected request: bad or missing X-Twilio-Signature path=%s", request.path,
+                    extra={"fields": {"event": "rejected", "status": 403, "path": request.path}})
         return Response("Forbidden: invalid Twilio signature\n", status=403, mimetype="text/plain")
     return None
 
@@ -89,38 +91,77 @@ def read_state() -> State:
 
 
 def _small_int(value: str | None) -> int:
-    if value is None or not value.isdigit() or len(value) > 3:
+    if value is None or not (value.isascii() and value.isdigit()) or len(value) > 3:
         return 0
     return int(value)
 
 
-def respond(build: Callable[[], str], locale: str = "", menu: str = "", key: str = "") -> Response:
-    """Build TwiML; on any failure answer with the trouble step, never with an error page."""
+def cache_key() -> CacheKey:
+    """Everything a cacheable step may depend on besides the configuration (see ivr/cache.py)."""
+    values = request.values
+    return (request.path, request.query_string.decode("latin-1"), values.get("Digits", ""),
+            values.get("DialCallStatus", ""))
+
+
+def answer(build: Callable[[], Step | str]) -> tuple[bytes, str]:
+    """The rendered answer and where it came from: "hit", "miss" (rendered, kept) or "off"."""
+    cache = line().cache
+    key = cache_key()
+    body = cache.get(key)
+    if body is not None:
+        return body, "hit"
+    built = build()
+    if isinstance(built, str):
+        return built.encode("utf-8"), "off"
+    body = twiml.render(built).encode("utf-8")
+    return body, "miss" if cache.put(key, built, body) else "off"
+
+
+def respond(build: Callable[[], Step | str], locale: str = "", menu: str = "", key: str = "") -> Response:
+    """Build TwiML; on any failure answer with the trouble step, never with an error page.
+
+    `build` returns a `Step` (rendered here, and reused when it is cacheable) or finished TwiML."""
     current = line()
+    result, cached = "ok", "off"
     try:
-        body = build()
+        body, cached = answer(build)
     except Exception:
         log.exception("failed to build a response call=%s menu=%s", request.values.get("CallSid", "-"), menu)
+        result = "trouble"
         try:
-            body = twiml.render(current.engine.trouble(locale))
+            body = twiml.render(current.engine.trouble(locale)).encode("utf-8")
         except Exception:
             log.exception("failed to build the trouble response; serving the static fallback")
-            body = current.fallback_xml
+            result = "fallback"
+            body = current.fallback_xml.encode("utf-8")
     elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
-    log.info("call=%s menu=%s locale=%s key=%s ms=%.1f", request.values.get("CallSid", "-"),
-             menu or "-", locale or "-", key or "-", elapsed)
+    call = request.values.get("CallSid", "-")
+    log.info("call=%s menu=%s locale=%s key=%s ms=%.1f", call, menu or "-", locale or "-", key or "-", elapsed,
+             extra={"fields": {"event": "webhook", "call": call, "locale": locale or None, "menu": menu or None,
+                               "key": key or None, "ms": round(elapsed, 2), "status": 200, "result": result,
+                               "cache": cached}})
     return Response(body, status=200, mimetype="text/xml", content_type=XML)
+
+
+@bp.errorhandler(Exception)
+def last_resort(error: Exception) -> Response:
+    """Whatever escaped a route (a bad request, a bug before `respond`): the static fallback,
+    with 200, so Twilio never plays its English "application error" to a caller."""
+    log.error("unhandled error on %s: %s", request.path, type(error).__name__, exc_info=error,
+              extra={"fields": {"event": "webhook", "call": request.args.get("CallSid"), "status": 200,
+                                "result": "fallback", "path": request.path, "exception": type(error).__name__}})
+    return Response(line().fallback_xml, status=200, content_type=XML)
 
 
 @bp.route("", methods=["GET", "POST"], strict_slashes=False)
 def incoming() -> Response:
-    return respond(lambda: twiml.render(line().engine.answer()), menu="answer")
+    return respond(lambda: line().engine.answer(), menu="answer")
 
 
 @bp.route("/menu/<menu>", methods=["GET", "POST"])
 def menu(menu: str) -> Response:
     state = read_state()
-    return respond(lambda: twiml.render(line().engine.enter(_name(menu), state)),
+    return respond(lambda: line().engine.enter(_name(menu), state),
                    state.locale, menu)
 
 
@@ -128,28 +169,31 @@ def menu(menu: str) -> Response:
 def key(menu: str) -> Response:
     state = read_state()
     digits = request.values.get("Digits", "").strip()[:8]
-    return respond(lambda: twiml.render(line().engine.key(_name(menu), state, digits)),
+    return respond(lambda: line().engine.key(_name(menu), state, digits),
                    state.locale, menu, digits[:1])
 
 
 @bp.route("/quiet/<menu>", methods=["GET", "POST"])
 def quiet(menu: str) -> Response:
     state = read_state()
-    return respond(lambda: twiml.render(line().engine.quiet(_name(menu), state)), state.locale, menu)
+    return respond(lambda: line().engine.quiet(_name(menu), state), state.locale, menu)
 
 
 @bp.route("/dial/<target>", methods=["GET", "POST"])
 def dial(target: str) -> Response:
     state = read_state()
     status = request.values.get("DialCallStatus", "")
-    return respond(lambda: twiml.render(line().engine.dial_result(_name(target), state, status)),
+    return respond(lambda: line().engine.dial_result(_name(target), state, status),
                    state.locale, f"dial:{target}", status)
 
 
 @bp.route("/status", methods=["GET", "POST"])
 def status() -> Response:
-    log.info("call=%s status=%s duration=%s", request.values.get("CallSid", "-"),
-             request.values.get("CallStatus", "-"), request.values.get("CallDuration", "-"))
+    values = request.values
+    log.info("call=%s status=%s duration=%s", values.get("CallSid", "-"), values.get("CallStatus", "-"),
+             values.get("CallDuration", "-"),
+             extra={"fields": {"event": "call-status", "call": values.get("CallSid"), "status": 200,
+                               "call_status": values.get("CallStatus"), "duration": values.get("CallDuration")}})
     return Response(twiml.empty(), status=200, content_type=XML)
 
 
@@ -162,7 +206,7 @@ def fallback() -> Response:
 def unknown(rest: str) -> Response:
     # A signed request to a path we do not know (an old URL after an upgrade, say) still gets
     # a call that goes on: the start of the line.
-    return respond(lambda: twiml.render(line().engine.answer()), menu="unknown")
+    return respond(lambda: line().engine.answer(), menu="unknown")
 
 
 def _name(value: str) -> str:
