@@ -13,24 +13,27 @@ import os
 import re
 import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from .app import Line
 
 PLACEHOLDER_TOKEN = "not-needed-for-the-fallback-document"
 
 
-def fallback_document(root: Path, env: dict[str, str], dev: bool = False) -> str:
-    """The fallback TwiML for the content in `root` with the deployment settings in `env`.
+def fallback_line(root: Path, env: Mapping[str, str], dev: bool = False) -> Line:
+    """The line for the content in `root` with the deployment settings in `env`.
 
-    The auth token plays no part in the document, so it is not required here."""
+    The auth token plays no part in the fallback document, so it is not required here."""
     from .app import build_line
     from .config import Config
 
-    env = {"TWILIO_AUTH_TOKEN": PLACEHOLDER_TOKEN, **env}
-    if not env["TWILIO_AUTH_TOKEN"]:
-        env["TWILIO_AUTH_TOKEN"] = PLACEHOLDER_TOKEN
-    return build_line(Config.from_env(root, env, dev=dev)).fallback_xml
+    env = {**env, "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN") or PLACEHOLDER_TOKEN}
+    return build_line(Config.from_env(root, env, dev=dev))
 
 
 def self_hosted_audio(document: str, public_base_url: str) -> list[str]:
@@ -46,16 +49,14 @@ def self_hosted_audio(document: str, public_base_url: str) -> list[str]:
 def fallback(ctx: click.Context, out: Path | None, dev: bool) -> None:
     """Write the static fallback TwiML (for the number's "Primary handler fails" URL)."""
     from .cli import CONTENT_PROBLEM, USAGE_PROBLEM, _root, fail, show_problems
-    from .config import Config, SettingsError
+    from .config import SettingsError
     from .problems import ConfigError
 
     root = _root(ctx)
     if not (root / "menus.yaml").exists():
         fail(f"no menus.yaml in {root} - run this in the line's folder or pass --root", USAGE_PROBLEM)
-    env = dict(os.environ)
     try:
-        document = fallback_document(root, env, dev=dev)
-        base = Config.from_env(root, {"TWILIO_AUTH_TOKEN": PLACEHOLDER_TOKEN, **env}, dev=dev).public_base_url
+        line = fallback_line(root, os.environ, dev=dev)
     except SettingsError as exc:
         fail(str(exc), USAGE_PROBLEM)
         return
@@ -63,7 +64,8 @@ def fallback(ctx: click.Context, out: Path | None, dev: bool) -> None:
         show_problems(exc.problems)
         fail(f"no fallback document: {len(exc.problems)} problem(s) in the content", CONTENT_PROBLEM)
         return
-    own = self_hosted_audio(document, base)
+    document = line.fallback_xml
+    own = self_hosted_audio(document, line.config.public_base_url)
     if own:
         click.echo(f"warning: the fallback plays {len(own)} sound(s) from this server ({own[0]} ...); when the "
                    "server is down they cannot play - set AUDIO_BASE_URL to a bucket or CDN and run this again",

@@ -69,7 +69,8 @@ def check_audio_files(project: Project, resolver: Resolver, report: Report, remo
         if not project.locales[tag].enabled:
             continue
         for sound in candidates:
-            if isinstance(sound, Play) and sound.path is not None and sound.path not in seen:
+            if isinstance(sound, Play) and sound.source != "recorded" and sound.path is not None \
+                    and sound.path not in seen:  # recordings: checked with their index
                 seen.add(sound.path)
                 why = audio_header_problem(sound.path)
                 if why:
