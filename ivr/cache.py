@@ -12,7 +12,9 @@ What is never served from here:
   if one is gone the entry is dropped and the answer rebuilt, so the prompt falls back to the
   next sound exactly as it would without the cache. Audio served from AUDIO_BASE_URL is never
   checked (the resolver does not check it either).
-The signature check happens before the cache is consulted, on every request.
+The signature check happens before the cache is consulted, on every request: a stored answer is
+served from the voice blueprint's `before_request`, right after the signature check (so a hit skips
+the route, the state parsing and the engine), and logged like any other webhook.
 
 Memory is bounded: at most `max_bytes` of keys and bodies (least recently used out first), and
 keys longer than `MAX_KEY` (odd query strings) are never stored.
@@ -38,8 +40,9 @@ ENTRY_OVERHEAD = 200   # bytes per entry beyond key and body (tuple, dict slot, 
 @dataclass(frozen=True)
 class Entry:
     body: bytes
-    files: tuple[str, ...]   # local audio files the answer plays
+    files: tuple[str, ...]       # local audio files the answer plays
     size: int
+    meta: tuple[str, ...] = ()   # what the webhook logs about it (locale, menu, key)
 
 
 def local_files(step: Step) -> tuple[str, ...]:
@@ -63,7 +66,7 @@ class RenderCache:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def get(self, key: CacheKey) -> bytes | None:
+    def get(self, key: CacheKey) -> Entry | None:
         """The stored answer for `key`, or None (also when one of its audio files vanished)."""
         with self._lock:
             entry = self._entries.get(key)
@@ -76,9 +79,9 @@ class RenderCache:
                 return None
             self._entries.move_to_end(key)
             self.hits += 1
-            return entry.body
+            return entry
 
-    def put(self, key: CacheKey, step: Step, body: bytes) -> bool:
+    def put(self, key: CacheKey, step: Step, body: bytes, meta: tuple[str, ...] = ()) -> bool:
         """Store `body` if `step` may be reused; returns whether it was stored."""
         if not step.cacheable or self.max_bytes == 0:
             return False
@@ -92,7 +95,7 @@ class RenderCache:
         with self._lock:
             if key in self._entries:
                 self._drop(key)
-            self._entries[key] = Entry(body, files, size)
+            self._entries[key] = Entry(body, files, size, meta)
             self.size += size
             while self.size > self.max_bytes:
                 self._drop(next(iter(self._entries)))

@@ -12,10 +12,11 @@ URL scheme (all state in the query string: l=locale, h=history, ni/nm=counters, 
 
 from __future__ import annotations
 
+import hmac
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -39,7 +40,7 @@ def line() -> Line:
     return current_app.extensions["ivr"]  # type: ignore[no-any-return]
 
 
-def public_urls() -> list[str]:
+def public_urls() -> Iterator[str]:
     """The URL Twilio signed: the configured public base plus the path and query we received.
 
     The path is tried as the client sent it (RAW_URI/REQUEST_URI when the server keeps it),
@@ -48,14 +49,31 @@ def public_urls() -> list[str]:
     query = request.query_string.decode("latin-1")
     tail = f"?{query}" if query else ""
     prefix = request.script_root
-    candidates = []
+    seen = set()
     raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
     if raw:
-        candidates.append(base + raw[len(prefix):] if prefix and raw.startswith(prefix) else base + raw)
+        first = base + raw[len(prefix):] if prefix and raw.startswith(prefix) else base + raw
+        seen.add(first)
+        yield first   # lazily: the first candidate is the right one for nearly every request
     for safe in ("/:@!$&'()*+,;=", "/"):
-        candidates.append(base + quote(request.path, safe=safe)
-                          + tail)
-    return list(dict.fromkeys(candidates))
+        url = base + quote(request.path, safe=safe) + tail
+        if url not in seen:
+            seen.add(url)
+            yield url
+
+
+def signature_ok(validator: RequestValidator, params: Mapping[str, str], signature: str) -> bool:
+    """Twilio's check, one HMAC at a time: `RequestValidator.validate` always computes two (the URL
+    with and without its port), but the URL as received is one of those two, so its own signature
+    is tried first and `validate` (both forms) only when that does not match."""
+    if not signature.isascii():
+        return False
+    for url in public_urls():
+        if hmac.compare_digest(validator.compute_signature(url, params), signature):
+            return True
+        if validator.validate(url, params, signature):
+            return True
+    return False
 
 
 @bp.before_request
@@ -68,11 +86,24 @@ def check_signature() -> Response | None:
     validator: RequestValidator = line().validator
     signature = request.headers.get("X-Twilio-Signature", "")
     params = request.form if request.method == "POST" else {}
-    if not signature or not any(validator.validate(url, params, signature) for url in public_urls()):
+    if not signature or not signature_ok(validator, params, signature):
         log.warning("rejected request: bad or missing X-Twilio-Signature path=%s", request.path,
                     extra={"fields": {"event": "rejected", "status": 403, "path": request.path}})
         return Response("Forbidden: invalid Twilio signature\n", status=403, mimetype="text/plain")
-    return None
+    return from_cache()
+
+
+def from_cache() -> Response | None:
+    """The stored answer to this (signed) request, if there is one (see ivr/cache.py)."""
+    if request.endpoint in (None, "voice.status"):
+        return None
+    key = cache_key()
+    entry = line().cache.get(key)
+    if entry is None:
+        g.cache_key = key   # respond() renders and stores it under this key
+        return None
+    log_webhook(*entry.meta, result="ok", cached="hit")
+    return Response(entry.body, status=200, content_type=XML)
 
 
 def read_state() -> State:
@@ -97,24 +128,38 @@ def _small_int(value: str | None) -> int:
 
 
 def cache_key() -> CacheKey:
-    """Everything a cacheable step may depend on besides the configuration (see ivr/cache.py)."""
-    values = request.values
-    return (request.path, request.query_string.decode("latin-1"), values.get("Digits", ""),
-            values.get("DialCallStatus", ""))
+    """Everything a cacheable step may depend on besides the configuration (see ivr/cache.py):
+    the path, the whole query string (which holds any query parameter a route reads) and the
+    form's Digits and DialCallStatus."""
+    form = request.form
+    return (request.path, request.query_string.decode("latin-1"), form.get("Digits", ""),
+            form.get("DialCallStatus", ""))
 
 
-def answer(build: Callable[[], Step | str]) -> tuple[bytes, str]:
+def answer(build: Callable[[], Step | str], meta: tuple[str, str, str]) -> tuple[bytes, str]:
     """The rendered answer and where it came from: "hit", "miss" (rendered, kept) or "off"."""
     cache = line().cache
-    key = cache_key()
-    body = cache.get(key)
-    if body is not None:
-        return body, "hit"
+    key = g.pop("cache_key", None)
+    if key is None:   # not looked up before the route (see from_cache)
+        key = cache_key()
+        entry = cache.get(key)
+        if entry is not None:
+            return entry.body, "hit"
     built = build()
     if isinstance(built, str):
         return built.encode("utf-8"), "off"
     body = twiml.render(built).encode("utf-8")
-    return body, "miss" if cache.put(key, built, body) else "off"
+    return body, "miss" if cache.put(key, built, body, meta) else "off"
+
+
+def log_webhook(locale: str = "", menu: str = "", key: str = "", *, result: str, cached: str) -> None:
+    """One log line per webhook: the CallSid, where the caller is, what they pressed, how long it took."""
+    elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+    call = request.form.get("CallSid") or request.args.get("CallSid", "-")
+    log.info("call=%s menu=%s locale=%s key=%s ms=%.1f", call, menu or "-", locale or "-", key or "-", elapsed,
+             extra={"fields": {"event": "webhook", "call": call, "locale": locale or None, "menu": menu or None,
+                               "key": key or None, "ms": round(elapsed, 2), "status": 200, "result": result,
+                               "cache": cached}})
 
 
 def respond(build: Callable[[], Step | str], locale: str = "", menu: str = "", key: str = "") -> Response:
@@ -124,7 +169,7 @@ def respond(build: Callable[[], Step | str], locale: str = "", menu: str = "", k
     current = line()
     result, cached = "ok", "off"
     try:
-        body, cached = answer(build)
+        body, cached = answer(build, (locale, menu, key))
     except Exception:
         log.exception("failed to build a response call=%s menu=%s", request.values.get("CallSid", "-"), menu)
         result = "trouble"
@@ -134,12 +179,7 @@ def respond(build: Callable[[], Step | str], locale: str = "", menu: str = "", k
             log.exception("failed to build the trouble response; serving the static fallback")
             result = "fallback"
             body = current.fallback_xml.encode("utf-8")
-    elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
-    call = request.values.get("CallSid", "-")
-    log.info("call=%s menu=%s locale=%s key=%s ms=%.1f", call, menu or "-", locale or "-", key or "-", elapsed,
-             extra={"fields": {"event": "webhook", "call": call, "locale": locale or None, "menu": menu or None,
-                               "key": key or None, "ms": round(elapsed, 2), "status": 200, "result": result,
-                               "cache": cached}})
+    log_webhook(locale, menu, key, result=result, cached=cached)
     return Response(body, status=200, mimetype="text/xml", content_type=XML)
 
 

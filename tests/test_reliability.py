@@ -228,7 +228,7 @@ def test_the_cache_is_bounded_in_bytes() -> None:
     for i in range(2_000):
         cache.put(("/voice/menu/main", f"l=en&zz={i}", "", ""), step, b"x" * 1_000)
     assert cache.size <= 20_000 and len(cache) < 20
-    assert cache.get(("/voice/menu/main", "l=en&zz=1999", "", "")) == b"x" * 1_000  # newest kept
+    assert cache.get(("/voice/menu/main", "l=en&zz=1999", "", "")).body == b"x" * 1_000  # newest kept
     assert cache.get(("/voice/menu/main", "l=en&zz=0", "", "")) is None            # oldest gone
     assert not cache.put(("/voice", "q" * 600, "", ""), step, b"x")                   # odd keys never kept
 
@@ -363,3 +363,12 @@ def test_the_dockerfile_copies_files_that_exist_and_runs_ivr_serve() -> None:
     [health] = [args for kind, args in steps if kind == "HEALTHCHECK"]
     assert f"127.0.0.1:{options['port']}/healthz" in health
     assert make_app().url_map.bind("x").match("/healthz")[0] == "health.healthz"
+
+
+def test_a_signature_over_the_url_with_its_default_port_is_still_accepted() -> None:
+    # The fast path checks the URL as received; Twilio's other form (with :443) goes through the
+    # SDK's full validate, exactly as before.
+    client, params = make_app().test_client(), twilio_params()
+    signature = sign("https://line.example.org:443/voice", params)
+    assert client.post("/voice", data=params, headers={"X-Twilio-Signature": signature}).status_code == 200
+    assert client.post("/voice", data=params, headers={"X-Twilio-Signature": "é" + signature}).status_code == 403

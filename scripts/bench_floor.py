@@ -1,0 +1,46 @@
+"""The two floors `scripts/bench` compares the line with (its own code, not part of the line).
+
+- const: a Flask route that answers constant TwiML (the fastest a Flask webhook can be here);
+- secure: the same route doing the line's X-Twilio-Signature check first (twilio's
+  RequestValidator over the public URL and the form), answering 403 when it fails.
+Both read their constant body, token and public base URL from BENCH_BODY_FILE, BENCH_TOKEN and
+BENCH_BASE, so gunicorn can serve them as `bench_floor:create_const()` / `bench_floor:create_secure()`.
+"""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask, Response, request
+from twilio.request_validator import RequestValidator
+
+
+def make_floor(body: bytes, token: str | None = None, base: str = "") -> Flask:
+    """A constant-TwiML Flask app; with `token`, every request's signature is checked first."""
+    app = Flask("bench_floor")
+    validator = RequestValidator(token) if token else None
+
+    @app.route("/", defaults={"path": ""}, methods=["GET", "POST"])
+    @app.route("/<path:path>", methods=["GET", "POST"])
+    def const(path: str) -> Response:
+        if validator is not None:
+            query = request.query_string.decode("latin-1")
+            url = base + request.path + (f"?{query}" if query else "")
+            if not validator.validate(url, request.form, request.headers.get("X-Twilio-Signature", "")):
+                return Response("Forbidden\n", status=403, mimetype="text/plain")
+        return Response(body, content_type="text/xml; charset=utf-8")
+
+    return app
+
+
+def _body() -> bytes:
+    with open(os.environ["BENCH_BODY_FILE"], "rb") as f:
+        return f.read()
+
+
+def create_const() -> Flask:
+    return make_floor(_body())
+
+
+def create_secure() -> Flask:
+    return make_floor(_body(), os.environ["BENCH_TOKEN"], os.environ["BENCH_BASE"])
