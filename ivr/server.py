@@ -12,6 +12,7 @@ A worker never reads the content itself, so a bad edit can never make workers fa
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -60,7 +61,16 @@ class LineServer(BaseApplication):  # type: ignore[misc]
     def reload(self) -> None:
         """SIGHUP in the master: gunicorn's settings, then the line (kept if the new one is bad)."""
         super().reload()
+        gc.unfreeze()
         self.callable = reload_line(self.callable, self.build)
+        freeze_for_fork()
+
+
+def freeze_for_fork() -> None:
+    """Collect, then move everything the master holds out of the garbage collector's sight, so
+    forked workers neither rescan the (large, immutable) line nor copy its pages by doing so."""
+    gc.collect()
+    gc.freeze()
 
 
 def reload_line(current: Any, build: Callable[[], Any]) -> Any:
@@ -93,4 +103,6 @@ def reload_line(current: Any, build: Callable[[], Any]) -> Any:
 def run_gunicorn(root: Path, host: str, port: int, workers: int, app: Any = None,
                  build: Callable[[], Any] | None = None) -> None:
     """Run the line under gunicorn; `app` is the line already built and checked (else built here)."""
-    LineServer(root, {"bind": f"{host}:{port}", "workers": workers}, app, build).run()
+    server = LineServer(root, {"bind": f"{host}:{port}", "workers": workers}, app, build)
+    freeze_for_fork()
+    server.run()
