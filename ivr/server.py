@@ -24,7 +24,7 @@ from . import gunicorn_conf
 
 log = logging.getLogger("ivr.reload")
 SETTINGS = ("workers", "worker_class", "timeout", "graceful_timeout", "keepalive", "backlog", "preload_app",
-            "max_requests", "accesslog", "errorlog", "loglevel", "logconfig_dict", "control_socket_disable")
+            "max_requests", "accesslog", "errorlog", "loglevel", "logger_class", "control_socket_disable")
 
 
 def fingerprint(app: Any) -> str:
