@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import Flask
@@ -12,6 +12,7 @@ from twilio.request_validator import RequestValidator
 
 from . import twiml
 from .audio import Resolver
+from .cache import RenderCache, cache_from_env
 from .config import Config
 from .engine import Engine, fallback_parts
 from .hours import Clock
@@ -29,6 +30,7 @@ class Line:
     engine: Engine
     validator: RequestValidator
     fallback_xml: str
+    cache: RenderCache = field(default_factory=RenderCache)
 
 
 def build_line(config: Config, clock: Clock | None = None) -> Line:
@@ -38,13 +40,14 @@ def build_line(config: Config, clock: Clock | None = None) -> Line:
     resolver = Resolver(project, config.public_base_url + "/audio", config.audio_base_url)
     engine = Engine(project, resolver, config.public_base_url, clock)
     fallback = twiml.render_fallback(fallback_parts(engine))
-    return Line(config, project, resolver, engine, RequestValidator(config.auth_token), fallback)
+    return Line(config, project, resolver, engine, RequestValidator(config.auth_token), fallback,
+                cache_from_env(config.env, remote_audio=bool(config.audio_base_url)))
 
 
 def create_app(root: Path | str | None = None, env: Mapping[str, str] | None = None, *,
                dev: bool = False, config: Config | None = None, clock: Clock | None = None) -> Flask:
     """Create the app. Raises `SettingsError` or `ConfigError` instead of starting half-right."""
-    from . import web, web_audio
+    from . import health, web, web_audio
 
     config = config or Config.from_env(Path(root) if root else None, env, dev=dev)
     app = Flask(__name__)
@@ -56,5 +59,6 @@ def create_app(root: Path | str | None = None, env: Mapping[str, str] | None = N
     from . import devtools
 
     devtools.register(app)  # the web phone and the map: dev mode or operator login only
+    app.register_blueprint(health.bp)
     logging.getLogger("ivr").setLevel(logging.INFO)
     return app

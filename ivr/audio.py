@@ -119,26 +119,50 @@ class Resolver:
         self.remote = bool(audio_base_url)
         self.table: dict[tuple[str, str], list[Sound]] = {}
         self.by_url: dict[str, tuple[str, str]] = {}
+        self._files: dict[Path, frozenset[str]] = {}             # folder -> its files, read once
+        self._indexes: dict[Path, dict[str, dict[str, str]]] = {}  # recorded folder -> its index
+        self._dirs: dict[str, tuple[Path, Path]] = {}
         for (tag, prompt), text in project.texts.items():
             self.table[(tag, prompt)] = self._candidates(project.locales[tag], prompt, text)
 
     def _candidates(self, locale: Locale, prompt: str, text: str) -> list[Sound]:
         found: list[Sound] = []
-        folder = self.root / locale.tag
-        recorded = read_recorded_index(folder / RECORDED).get(prompt)
+        recorded_dir, synth_dir = self._folders(locale.tag)
+        if recorded_dir not in self._indexes:
+            self._indexes[recorded_dir] = read_recorded_index(recorded_dir)
+        recorded = self._indexes[recorded_dir].get(prompt)
         # Only files present here count, also with AUDIO_BASE_URL (deploy the same audio/
         # folder to the bucket): a <Play> of a file that is not there would end the call.
-        if recorded and recorded.get("text") == text and (folder / RECORDED / recorded["file"]).is_file():
+        if recorded and recorded.get("text") == text and self._has(recorded_dir, recorded["file"]):
             found.append(self._play(locale.tag, RECORDED, recorded["file"], "recorded", text, prompt))
+        synth_files = self._listing(synth_dir)
         for engine in ENGINES:
             voice = engine_voice(locale, engine)
-            if voice:
+            if voice and synth_files:   # no files: no need to hash the text
                 name = synth_name(prompt, text, engine, voice)
-                if (folder / SYNTH / name).is_file():
+                if name in synth_files:
                     found.append(self._play(locale.tag, SYNTH, name, engine, text, prompt))
         if locale.say is not None:
             found.append(Say(text, locale.say.voice, locale.say.language))
         return found
+
+    def _folders(self, tag: str) -> tuple[Path, Path]:
+        if tag not in self._dirs:
+            self._dirs[tag] = (self.root / tag / RECORDED, self.root / tag / SYNTH)
+        return self._dirs[tag]
+
+    def _listing(self, folder: Path) -> frozenset[str]:
+        """The regular files in `folder` (listed once per folder, not stat-ed once per prompt)."""
+        if folder not in self._files:
+            try:
+                with os.scandir(folder) as entries:
+                    self._files[folder] = frozenset(e.name for e in entries if e.is_file())
+            except OSError:
+                self._files[folder] = frozenset()
+        return self._files[folder]
+
+    def _has(self, folder: Path, name: str) -> bool:
+        return name in self._listing(folder)
 
     def _play(self, tag: str, kind: str, name: str, source: str, text: str, prompt: str) -> Play:
         local = self.root / tag / kind / name

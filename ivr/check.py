@@ -5,10 +5,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from .audio import Play, Resolver
 from .coverage import check_audio
 from .load import MENUS_FILE, used_prompts
 from .model import Kind, Project
+from .preflight import check_audio_files, check_indexes
 from .problems import Report
 
 MAX_OPTIONS = 5
@@ -33,8 +36,8 @@ def reachable_menus(project: Project) -> set[str]:
     return seen
 
 
-def check_project(project: Project, report: Report) -> None:
-    """Add every whole-tree problem of `project` to `report`."""
+def check_project(project: Project, report: Report, env: Mapping[str, str] | None = None) -> None:
+    """Add every whole-tree problem of `project` to `report` (`env`: is AUDIO_BASE_URL set?)."""
     reached = reachable_menus(project)
     for menu in project.menus.values():
         if menu.id not in reached:
@@ -48,7 +51,10 @@ def check_project(project: Project, report: Report) -> None:
         if tag not in project.locales:
             report.error("unknown-locale", MENUS_FILE, 0, f"welcome: there is no locale '{tag}'",
                          f"create locales/{tag}.yaml or remove it from welcome")
+    remote = bool((env or {}).get("AUDIO_BASE_URL"))
+    check_indexes(project, report, remote)  # an unreadable index is an error; the resolver skips it
     resolver = Resolver(project, "http://check.invalid/audio")
+    check_audio_files(project, resolver, report, remote)
     used = used_prompts(project.menus, project.targets, project.welcome,
                         len(project.language_menu.pages) > 1)
     for locale in project.locales.values():

@@ -123,10 +123,12 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, dev: bool, at:
         click.echo(f"The line is at http://127.0.0.1:{port}/voice ; try it with: ivr call")
         app.run(host="127.0.0.1", port=port, threaded=True, use_reloader=False)
         return
-    _build_app(root, dev=False, port=port)  # refuse to start before forking workers
+    app = _build_app(root, dev=False, port=port)  # refuse to start before forking workers
+    from .app import create_app
     from .server import run_gunicorn
 
-    run_gunicorn(root, host, port, workers)
+    run_gunicorn(root, host, port, workers, app,
+                 build=lambda: create_app(config=Config.from_env(root, dev=False, port=port)))
 
 
 @main.command()
@@ -237,6 +239,9 @@ from .cli_graph import graph as _graph_command  # noqa: E402
 
 main.add_command(_graph_command)
 
+from .cli_fallback import fallback as _fallback_command  # noqa: E402
+
+main.add_command(_fallback_command)
 
 if __name__ == "__main__":
     main()

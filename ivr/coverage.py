@@ -162,6 +162,8 @@ def _check_voices(locale: Locale, report: Report) -> None:
 
 
 def _check_index(project: Project, locale: Locale, folder: Path, prompts: set[str], report: Report) -> None:
+    # An index that cannot be read, and a recording the line would play now that is missing or
+    # has a bad name, are errors of the start-up checks (preflight.py); here: what only misleads.
     path = folder / INDEX
     if not path.is_file():
         return
@@ -169,34 +171,26 @@ def _check_index(project: Project, locale: Locale, folder: Path, prompts: set[st
     try:
         text = path.read_text(encoding="utf-8")
         data = json.loads(text)
-    except (OSError, ValueError) as exc:
-        report.warn("recorded-index", shown, 0, f"cannot be read ({exc}); no recording of "
-                    f"{locale.english_name} is played", "restore it from git, or re-import the recordings "
-                    "with `ivr audio import`")
+    except (OSError, ValueError):
         return
     entries = data.get("prompts") if isinstance(data, dict) else None
     if not isinstance(entries, dict):
-        report.warn("recorded-index", shown, 1, "has no 'prompts' mapping; no recording is played",
-                    "restore it from git, or re-import the recordings with `ivr audio import`")
         return
     for pid, entry in entries.items():
         line = _key_line(text, pid)
+        current = project.texts.get((locale.tag, pid))
+        is_current = isinstance(entry, dict) and current is not None and entry.get("text") == current
         if not isinstance(entry, dict) or not isinstance(entry.get("text"), str) \
                 or not isinstance(entry.get("file"), str) or not FILE_NAME.match(entry["file"]):
-            report.warn("recorded-index", shown, line, f"the entry for '{pid}' is not a valid recording "
-                        "(it needs 'file': <prompt>.<hash>.wav and 'text')",
-                        f"re-import it with `ivr audio import FILE --locale {locale.tag} --prompt {pid}`")
+            if not is_current:
+                report.warn("recorded-index", shown, line, f"the entry for '{pid}' is not a valid recording "
+                            "(it needs 'file': <prompt>.<hash>.wav and 'text')",
+                            f"re-import it with `ivr audio import FILE --locale {locale.tag} --prompt {pid}`")
             continue
-        if pid not in prompts or (locale.tag, pid) not in project.texts:
+        if pid not in prompts or current is None:
             report.warn("recording-unused", shown, line, f"'{pid}' is recorded but the line never says it",
                         "remove the entry (and its file) if the prompt is gone for good")
             continue
-        if not (folder / entry["file"]).is_file():
-            report.warn("recording-file-missing", shown, line,
-                        f"the recording of '{pid}' ({entry['file']}) is not in {folder.name}/",
-                        "restore the file from git, or import the recording again")
-            continue
-        current = project.texts[(locale.tag, pid)]
         if entry["text"] != current:
             where = f"{locale.file}:{locale.prompt_lines.get(pid, 0)}"
             report.warn("stale-recording", shown, line,

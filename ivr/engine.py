@@ -64,7 +64,13 @@ class Dial:
 
 @dataclass(frozen=True)
 class Step:
-    """What the caller hears and what happens next, in order: sounds, then one of the rest."""
+    """What the caller hears and what happens next, in order: sounds, then one of the rest.
+
+    `cacheable`: the step is a pure function of the configuration and the request's path, query,
+    Digits and DialCallStatus, so its rendered TwiML may be reused (`ivr/cache.py`). A step whose
+    content depends on the clock (business hours) is built with `uses_clock=True`, in every
+    branch of that decision (open as well as closed); a Dial that shows the caller's own number
+    is never cached either."""
 
     sounds: tuple[Sound, ...] = ()
     gather: Gather | None = None

@@ -108,7 +108,7 @@ def inspect_project(
         texts=frozen_map(texts),
         fingerprint=_fingerprint(root),
     )
-    check_project(project, report)
+    check_project(project, report, env)
     blocking = [p for p in report.errors if p.code not in tolerate]
     return (None if blocking else project), report
 

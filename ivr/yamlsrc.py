@@ -21,6 +21,7 @@ from .problems import Report
 _HASH_KEY = re.compile(r'^\s*#\s*:\s*\S')
 # `*: repeat` is read as an alias, which is a syntax error with a cryptic message.
 _STAR_KEY = re.compile(r'^\s*(-\s*)?\*\s*:')
+FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ def read(path: Path, shown: str, report: Report) -> YMap | None:
     if star_lines:
         return None
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = _compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
@@ -99,7 +100,7 @@ def read(path: Path, shown: str, report: Report) -> YMap | None:
     except yaml.YAMLError as exc:
         report.error("yaml-syntax", shown, 0, f"YAML syntax: {exc}", "fix the YAML syntax")
         return None
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+    for event in yaml.parse(text, Loader=FAST_LOADER):
         if getattr(event, "anchor", None):
             report.error(
                 "yaml-feature", shown, event.start_mark.line + 1,
@@ -118,6 +119,17 @@ def read(path: Path, shown: str, report: Report) -> YMap | None:
         )
         return None
     return node
+
+
+def _compose(text: str) -> yaml.Node | None:
+    """libyaml when PyYAML has it (about 10x faster on large trees); on any error the pure-Python
+    loader reads the text again, so problems are worded the same either way."""
+    if FAST_LOADER is not yaml.SafeLoader:
+        try:
+            return yaml.compose(text, Loader=FAST_LOADER)
+        except yaml.YAMLError:
+            pass
+    return yaml.compose(text, Loader=yaml.SafeLoader)
 
 
 def text_line_of_byte(data: bytes, offset: int) -> int:

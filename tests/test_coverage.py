@@ -81,11 +81,11 @@ def test_audio_warnings_for_voices_and_a_broken_index(tiny) -> None:  # type: ig
     folder.mkdir(parents=True)
     (folder / "index.json").write_text("{not json", encoding="utf-8")
     project, report = inspect_project(root, {}, env_required=False)
-    assert project is not None                      # a broken index never stops the line
+    assert project is None                          # a broken index is a start-up error (issue 6)...
     codes = {p.code: p for p in report.problems}
-    assert "cmn-latn-pinyin" in codes["espeak-voice"].fix
+    assert "cmn-latn-pinyin" in codes["espeak-voice"].fix      # ...and every other problem is still listed
     assert "en-US-Neural2-F" in codes["google-voice-name"].fix
-    assert codes["recorded-index"].file == "audio/en/recorded/index.json"
+    assert codes["audio-index-invalid"].file == "audio/en/recorded/index.json"
     (folder / "index.json").write_text(json.dumps({"prompts": {
         "safety": {"file": "../../../menus.yaml", "text": SAFETY},
         "gone": {"file": "gone.0123456789.wav", "text": "x"},
@@ -93,4 +93,6 @@ def test_audio_warnings_for_voices_and_a_broken_index(tiny) -> None:  # type: ig
     }}, indent=2), encoding="utf-8")
     _, report = inspect_project(root, {}, env_required=False)
     found = {(p.code, p.line) for p in report.problems if p.file.endswith("index.json")}
-    assert found == {("recorded-index", 3), ("recording-unused", 7), ("recording-file-missing", 11)}
+    # the current recordings' bad name and missing file are start-up errors; the unused one a warning
+    assert found == {("audio-index-invalid", 0), ("recording-unused", 7)}
+    assert any(p.code == "audio-missing" and p.file.endswith("trouble.0123456789.wav") for p in report.errors)

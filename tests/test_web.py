@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import xml.etree.ElementTree as ET
 from urllib.parse import quote
@@ -13,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ivr.config import Config, SettingsError
+from ivr.logs import JsonFormatter
 from tests.conftest import BASE, ENV, FAKE_CALLER, TOKEN, make_app, post_signed, sign, twilio_params
 
 
@@ -214,6 +216,10 @@ def test_fuzz_key_sequences_never_end_the_call(client: FlaskClient, keys: list[s
 def test_caller_number_and_place_never_reach_the_logs_or_urls(app: Flask, caplog: pytest.LogCaptureFixture,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     caplog.set_level(logging.DEBUG)
+    structured = io.StringIO()   # the production JSON log lines too (ivr/logs.py)
+    handler = logging.StreamHandler(structured)
+    handler.setFormatter(JsonFormatter())
+    monkeypatch.setattr(logging.getLogger("ivr"), "handlers", [handler])
     client = app.test_client()
     bodies = []
     for path, extra in [("/voice", {}), ("/voice/key/language", {"Digits": "2"}),
@@ -223,8 +229,8 @@ def test_caller_number_and_place_never_reach_the_logs_or_urls(app: Flask, caplog
         bodies.append(post_signed(client, path, twilio_params(**extra)).get_data(as_text=True))
     monkeypatch.setattr(app.extensions["ivr"].engine, "key", lambda *a, **k: 1 / 0)
     bodies.append(post_signed(client, "/voice/key/main", twilio_params(Digits="1")).get_data(as_text=True))
-    logged = caplog.text
-    assert "call=CA" in logged  # the logs do say something
+    logged = caplog.text + structured.getvalue()
+    assert "call=CA" in logged and '"call":"CA' in logged  # the logs do say something
     for secret in (FAKE_CALLER, FAKE_CALLER.lstrip("+"), "5005550006", "BROOKLYN", "11201"):
         assert secret not in logged
         assert all(secret not in body for body in bodies)
