@@ -39,20 +39,22 @@ def _run(ctx: click.Context, work: Callable[[object], bool]) -> None:
     except UsageProblem as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(USAGE_PROBLEM)
-    except AccountProblem as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(CONTENT_PROBLEM)
-    except TwilioRestException as exc:
-        click.echo(f"error: {_explain(exc)}", err=True)
-        sys.exit(CONTENT_PROBLEM)
-    except TwilioException as exc:
-        click.echo(f"error: {_explain_response(exc)}", err=True)
-        sys.exit(CONTENT_PROBLEM)
-    except OSError as exc:
-        click.echo(f"error: could not talk to Twilio: {exc} - check the network and try again", err=True)
+    except (AccountProblem, TwilioException, OSError) as exc:
+        click.echo(f"error: {_problem(exc)}", err=True)
         sys.exit(CONTENT_PROBLEM)
     if not ok:
         sys.exit(CONTENT_PROBLEM)
+
+
+def _problem(exc: Exception) -> str:
+    """What went wrong with the account, in the operator's words."""
+    if isinstance(exc, TwilioRestException):
+        return _explain(exc)
+    if isinstance(exc, TwilioException):
+        return _explain_response(exc)
+    if isinstance(exc, OSError):
+        return f"could not talk to Twilio: {exc} - check the network and try again"
+    return str(exc)
 
 
 def _explain_response(exc: TwilioException) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -169,14 +169,7 @@ def _read_menus(node: YMap, draft: Draft, report: Report, env: Mapping[str, str]
                 draft.standing_lines[key] = standing.line(key)
     targets = top.sub("targets", what="the numbers calls can be forwarded to")
     if targets is not None:
-        for name in targets.node.items:
-            sub = targets.sub(name, what="number, caller_id, timeout, connecting")
-            if sub is None:
-                continue
-            if not ID.match(name):
-                targets.err("bad-id", name, f"'{name}' is not a valid name",
-                            "use lower-case letters, digits and _")
-                continue
+        for name, sub in _named(targets, "number, caller_id, timeout, connecting", "target"):
             target = _read_target(name, sub, env, env_required)
             if target is not None:
                 draft.targets[name] = target
@@ -200,18 +193,23 @@ def _read_menus(node: YMap, draft: Draft, report: Report, env: Mapping[str, str]
         draft.language_line = top.line("language_menu")
     menus = top.sub("menus", what="one entry per menu")
     if menus is not None:
-        assert draft.settings is not None or True
-        for menu_id in menus.node.items:
-            sub = menus.sub(menu_id, what="say, options, keys_prompt")
-            if sub is None:
-                continue
-            if not ID.match(menu_id):
-                menus.err("bad-id", menu_id, f"'{menu_id}' is not a valid menu name",
-                          "use lower-case letters, digits and _ (starting with a letter)")
-                continue
+        for menu_id, sub in _named(menus, "say, options, keys_prompt", "menu"):
             menu = _read_menu(menu_id, sub, draft)
             if menu is not None:
                 draft.menus[menu_id] = menu
+
+
+def _named(section: Fields, what: str, kind: str) -> Iterator[tuple[str, Fields]]:
+    """The entries of a 'name: {fields}' section whose name is valid and whose value is a mapping."""
+    for name in section.node.items:
+        sub = section.sub(name, what=what)
+        if sub is None:
+            continue
+        if not ID.match(name):
+            section.err("bad-id", name, f"'{name}' is not a valid {kind} name",
+                        "use lower-case letters, digits and _ (starting with a letter)")
+            continue
+        yield name, sub
 
 
 def _read_settings(f: Fields, draft: Draft) -> Settings:
