@@ -55,8 +55,7 @@ def check_project(project: Project, report: Report, env: Mapping[str, str] | Non
     check_indexes(project, report, remote)  # an unreadable index is an error; the resolver skips it
     resolver = Resolver(project, "http://check.invalid/audio")
     check_audio_files(project, resolver, report, remote)
-    used = used_prompts(project.menus, project.targets, project.welcome,
-                        len(project.language_menu.pages) > 1)
+    used = used_prompts(project.menus, project.targets, project.welcome)
     for locale in project.locales.values():
         if not locale.enabled:
             report.warn("locale-off", MENUS_FILE, 0, f"locale '{locale.tag}' ({locale.english_name}) is off: "

@@ -37,8 +37,7 @@ BROKEN_ESPEAK = {"cmn": "cmn-latn-pinyin", "zh": "cmn-latn-pinyin", "zh-cmn": "c
 
 def spoken_prompts(project: Project) -> list[str]:
     """The prompt ids the tree can speak (what needs audio), in a stable order."""
-    return list(used_prompts(project.menus, project.targets, project.welcome,
-                             len(project.language_menu.pages) > 1))
+    return list(used_prompts(project.menus, project.targets, project.welcome))
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,12 @@ it returns `Step`s, which `twiml.py` turns into TwiML. Nothing is stored between
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 from .audio import Resolver, Sound
 from .hours import Clock, is_open, utc_now
-from .model import DIAL_STATUSES, Action, Kind, Menu, Project
+from .model import DIAL_STATUSES, Action, Kind, Project
 
 LANGUAGE = "language"      # the language menu's id in URLs
 HISTORY_LIMIT = 8
@@ -76,7 +76,6 @@ class Step:
     gather: Gather | None = None
     dial: Dial | None = None
     redirect: str | None = None
-    notes: tuple[str, ...] = field(default=())
     uses_clock: bool = False    # depends on the time of day (business hours): never cache it
 
     @property
@@ -315,9 +314,3 @@ def fallback_parts(engine: Engine) -> list[tuple[tuple[Sound, ...], Dial | None]
             sounds = engine.sounds(engine.default, [target.connecting])
             parts.append((sounds, Dial(target.number, target.caller_id, target.timeout, "")))
     return parts
-
-
-def menu_prompts(menu: Menu) -> list[str]:
-    """Every prompt id a menu can speak, in order (for reports and diagrams)."""
-    ids = list(menu.say) + [o.label for o in menu.options.values()]
-    return ids + ([menu.keys_prompt] if menu.keys_prompt else [])

@@ -242,7 +242,7 @@ def build_graph(project: Project, resolver: Resolver, locale: str | None = None)
         raise KeyError(tag)
     builder = _Builder(project, resolver, tag)
     builder.build()
-    used = used_prompts(project.menus, project.targets, project.welcome, len(project.language_menu.pages) > 1)
+    used = used_prompts(project.menus, project.targets, project.welcome)
     counts = {c: 0 for c in COVERAGE}
     for pid in used:
         if (tag, pid) in project.texts:

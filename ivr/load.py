@@ -666,8 +666,7 @@ def _check_action(action: Action, menus: Mapping[str, Menu], targets: Mapping[st
 
 
 def used_prompts(draft_menus: Mapping[str, Menu], targets: Mapping[str, Target],
-                 welcome: list[tuple[str, str, int]] | tuple[tuple[str, str], ...],
-                 multi_page: bool) -> dict[str, str | None]:
+                 welcome: list[tuple[str, str, int]] | tuple[tuple[str, str], ...]) -> dict[str, str | None]:
     """Every prompt id the tree uses, mapped to the key its `{key}` stands for (None if none)."""
     used: dict[str, str | None] = {
         "language.choose": None, "language.default": None, "trouble": None,
@@ -699,7 +698,7 @@ def _render_texts(draft: Draft, report: Report) -> dict[tuple[str, str], str]:
     """Fill placeholders for every locale and prompt; report every mismatch."""
     settings, lm = draft.settings, draft.language_menu
     assert settings is not None and lm is not None
-    used = used_prompts(draft.menus, draft.targets, draft.welcome, len(lm.pages) > 1)
+    used = used_prompts(draft.menus, draft.targets, draft.welcome)
     _check_label_keys(draft, report)
     label_keys: dict[str, str | None] = dict(used)
     reference = draft.locales.get(settings.default_locale)

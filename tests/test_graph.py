@@ -101,7 +101,7 @@ def test_every_prompt_the_line_speaks_is_on_the_map_with_its_coverage() -> None:
     project = line.project
     graph = diagram.build_graph(project, line.resolver, "es")
     shown = {row.prompt for node in graph.nodes for row in node.rows if row.prompt}
-    used = used_prompts(project.menus, project.targets, project.welcome, len(project.language_menu.pages) > 1)
+    used = used_prompts(project.menus, project.targets, project.welcome)
     expected = set(used) - ({"language.more"} if len(project.language_menu.pages) == 1 else set())
     assert expected <= shown
     rows = [row for node in graph.nodes for row in node.rows if row.prompt]
