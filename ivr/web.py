@@ -250,17 +250,11 @@ def fallback() -> Response:
     return Response(line().fallback_xml, status=200, content_type=XML)
 
 
-@bp.route("/<path:rest>", methods=["GET", "POST"])
-def unknown(rest: str) -> Response:
-    # A signed request to a path we do not know (an old URL after an upgrade, say) still gets
-    # a call that goes on: the start of the line.
-    return respond(lambda: line().engine.answer(), menu="unknown")
-
-
 @bp.app_errorhandler(404)
 @bp.app_errorhandler(405)
 def not_routed(error: Exception) -> Response | tuple[str, int]:
-    """A /voice URL no route matches (odd characters, another method) still answers TwiML."""
+    """A signed request to a /voice URL no route matches (an old URL after an upgrade, odd
+    characters, another method) still gets a call that goes on: the start of the line."""
     if not request.path.startswith("/voice"):
         return "Not found\n", 404
     rejected = check_signature()
