@@ -52,7 +52,7 @@ def check_project(project: Project, report: Report, env: Mapping[str, str] | Non
             report.error("unknown-locale", MENUS_FILE, 0, f"welcome: there is no locale '{tag}'",
                          f"create locales/{tag}.yaml or remove it from welcome")
     remote = bool((env or {}).get("AUDIO_BASE_URL"))
-    check_indexes(project, report, remote)  # an unreadable index is an error; the resolver skips it
+    check_indexes(project, report, remote)  # errors block start-up; the resolver skips a broken index
     resolver = Resolver(project, "http://check.invalid/audio")
     check_audio_files(project, resolver, report, remote)
     used = used_prompts(project.menus, project.targets, project.welcome)

@@ -1,18 +1,14 @@
 """Which audio each prompt of each language plays, and what is wrong with the audio folder.
 
 `ivr check --coverage` prints the table; `check_audio` adds the audio warnings to every
-`ivr check` (stale recordings, placeholders, broken recorded/index.json, doubtful voice names).
+`ivr check` (placeholders, doubtful voice names; the recordings index is checked in preflight.py).
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 
 from .audio import (
-    FILE_NAME,
-    INDEX,
     RECORDED,
     Play,
     Resolver,
@@ -119,21 +115,10 @@ def coverage_text(rows: list[LocaleCoverage]) -> str:
     return "\n".join(lines + notes)
 
 
-def _key_line(text: str, key: str) -> int:
-    needle = json.dumps(key, ensure_ascii=False) + ":"
-    for number, line in enumerate(text.splitlines(), 1):
-        if line.strip().startswith(needle):
-            return number
-    return 0
-
-
 def check_audio(project: Project, report: Report) -> None:
     """Warn about audio that is stale, broken or only a placeholder; doubtful voice names."""
-    prompts = set(spoken_prompts(project))
-    root = audio_root(project)
-    for tag, locale in sorted(project.locales.items()):
+    for locale in project.locales.values():
         _check_voices(locale, report)
-        _check_index(project, locale, root / tag / RECORDED, prompts, report)
     for row in coverage(project):
         placeholders = row.count("espeak")
         if placeholders:
@@ -158,46 +143,3 @@ def _check_voices(locale: Locale, report: Report) -> None:
                     f"synth › espeak '{espeak}' reads Chinese characters as English-sounding tone numbers "
                     "in espeak-ng 1.51",
                     f"use espeak: {BROKEN_ESPEAK[espeak]}")
-
-
-def _check_index(project: Project, locale: Locale, folder: Path, prompts: set[str], report: Report) -> None:
-    # An index that cannot be read, and a recording the line would play now that is missing or
-    # has a bad name, are errors of the start-up checks (preflight.py); here: what only misleads.
-    path = folder / INDEX
-    if not path.is_file():
-        return
-    shown = path.relative_to(project.root).as_posix()
-    try:
-        text = path.read_text(encoding="utf-8")
-        data = json.loads(text)
-    except (OSError, ValueError):
-        return
-    entries = data.get("prompts") if isinstance(data, dict) else None
-    if not isinstance(entries, dict):
-        return
-    for pid, entry in entries.items():
-        line = _key_line(text, pid)
-        current = project.texts.get((locale.tag, pid))
-        is_current = isinstance(entry, dict) and current is not None and entry.get("text") == current
-        if not isinstance(entry, dict) or not isinstance(entry.get("text"), str) \
-                or not isinstance(entry.get("file"), str) or not FILE_NAME.match(entry["file"]):
-            if not is_current:
-                report.warn("recorded-index", shown, line, f"the entry for '{pid}' is not a valid recording "
-                            "(it needs 'file': <prompt>.<hash>.wav and 'text')",
-                            f"re-import it with `ivr audio import FILE --locale {locale.tag} --prompt {pid}`")
-            continue
-        if pid not in prompts or current is None:
-            report.warn("recording-unused", shown, line, f"'{pid}' is recorded but the line never says it",
-                        "remove the entry (and its file) if the prompt is gone for good")
-            continue
-        if entry["text"] != current:
-            where = f"{locale.file}:{locale.prompt_lines.get(pid, 0)}"
-            report.warn("stale-recording", shown, line,
-                        f"the {locale.english_name} recording of '{pid}' was made from older text "
-                        f"(\"{_short(entry['text'])}\"); callers hear other audio instead",
-                        f"record the current text ({where}) and run `ivr audio import FILE --locale "
-                        f"{locale.tag} --prompt {pid}` (import the same file again if it still says the new words)")
-
-
-def _short(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."

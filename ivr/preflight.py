@@ -17,8 +17,9 @@ import json
 import stat
 from pathlib import Path
 
-from .audio import INDEX, RECORDED, Play, Resolver, audio_root
-from .model import Project
+from .audio import FILE_NAME, INDEX, RECORDED, Play, Resolver, audio_root
+from .load import used_prompts
+from .model import Locale, Project
 from .problems import Report
 
 HEADER_BYTES = 12
@@ -49,15 +50,14 @@ def audio_header_problem(path: Path) -> str | None:
     return None
 
 
-def check_indexes(project: Project, report: Report, remote: bool = False) -> bool:
-    """Check every enabled locale's recordings index (and, unless `remote`, the files it lists).
-
-    Returns False when an index cannot be parsed at all (the resolver cannot be built then)."""
+def check_indexes(project: Project, report: Report, remote: bool = False) -> None:
+    """Check every locale's recordings index once: errors for what would break a call of an
+    enabled locale (an unreadable index, a current recording missing, unreadable or badly
+    named), warnings for what only misleads (entries never played: invalid, unused, stale)."""
     root = audio_root(project)
-    ok = True
-    for tag in project.enabled_locales:
-        ok = _check_index(project, tag, root / tag / RECORDED, report, remote) and ok
-    return ok
+    spoken = set(used_prompts(project.menus, project.targets, project.welcome))
+    for tag, locale in sorted(project.locales.items()):
+        _check_index(project, locale, root / tag / RECORDED, spoken, report, remote)
 
 
 def check_audio_files(project: Project, resolver: Resolver, report: Report, remote: bool = False) -> None:
@@ -78,41 +78,69 @@ def check_audio_files(project: Project, resolver: Resolver, report: Report, remo
                                  f"the audio of '{prompt}' ({tag}): {why}", _fix(tag, sound.source))
 
 
-def _check_index(project: Project, tag: str, folder: Path, report: Report, remote: bool) -> bool:
+def _check_index(project: Project, locale: Locale, folder: Path, spoken: set[str], report: Report,
+                 remote: bool) -> None:
     index = folder / INDEX
+    if not index.is_file():
+        return
     shown = _shown(project, index)
-    if not index.exists():
-        return True
+    fix = "restore it from a backup or import the recordings again"
+    error = report.error if locale.enabled else report.warn  # an off locale is never played
     try:
-        data = json.loads(index.read_text(encoding="utf-8"))
+        text = index.read_text(encoding="utf-8")
+        data = json.loads(text)
     except (OSError, UnicodeDecodeError) as exc:
-        report.error("audio-index-unreadable", shown, 0, f"the recordings index cannot be read ({exc})",
-                     "restore it from a backup or import the recordings again")
-        return False
+        error("audio-index-unreadable", shown, 0, f"the recordings index cannot be read ({exc})", fix)
+        return
     except json.JSONDecodeError as exc:
-        report.error("audio-index-invalid", shown, exc.lineno, f"not valid JSON: {exc.msg}",
-                     "restore it from a backup or import the recordings again")
-        return False
+        error("audio-index-invalid", shown, exc.lineno, f"not valid JSON: {exc.msg}", fix)
+        return
     prompts = data.get("prompts") if isinstance(data, dict) else None
     if not isinstance(prompts, dict) or not all(isinstance(e, dict) for e in prompts.values()):
-        report.error("audio-index-invalid", shown, 1, "it needs a 'prompts' mapping of prompt id -> {file, text}",
-                     "restore it from a backup or import the recordings again")
-        return False
+        error("audio-index-invalid", shown, 1, "it needs a 'prompts' mapping of prompt id -> {file, text}", fix)
+        return
+    tag = locale.tag
     for prompt, entry in prompts.items():
-        text = project.texts.get((tag, str(prompt)))
-        if text is None or entry.get("text") != text:
-            continue  # not a prompt of this locale any more, or recorded for an older text: never played
+        line = _key_line(text, prompt)
+        current = project.texts.get((tag, prompt))
         name = entry.get("file")
-        if not isinstance(name, str) or not name or "/" in name or "\\" in name or name.startswith("."):
-            report.error("audio-index-invalid", shown, 0, f"the recording of '{prompt}' has no valid file name",
-                         "restore it from a backup or import the recording again")
-            continue
-        why = None if remote else audio_header_problem(folder / name)
-        if why:
-            report.error("audio-missing" if "does not exist" in why else "audio-unreadable",
-                         _shown(project, folder / name), 0, f"the recording of '{prompt}' ({tag}): {why}",
-                         "put the file back, or import the recording again; until then the line does not start")
-    return True
+        valid = isinstance(entry.get("text"), str) and isinstance(name, str) and bool(FILE_NAME.match(name))
+        if current is not None and entry.get("text") == current:   # the line plays this one
+            if not valid:
+                error("audio-index-invalid", shown, line, f"the recording of '{prompt}' has no valid file name",
+                      "restore it from a backup or import the recording again")
+                continue
+            why = None if remote else audio_header_problem(folder / name)
+            if why:
+                error("audio-missing" if "does not exist" in why else "audio-unreadable",
+                      _shown(project, folder / name), 0, f"the recording of '{prompt}' ({tag}): {why}",
+                      "put the file back, or import the recording again; until then the line does not start")
+        elif not valid:
+            report.warn("recorded-index", shown, line, f"the entry for '{prompt}' is not a valid recording "
+                        "(it needs 'file': <prompt>.<hash>.wav and 'text')",
+                        f"re-import it with `ivr audio import FILE --locale {tag} --prompt {prompt}`")
+        elif prompt not in spoken or current is None:
+            report.warn("recording-unused", shown, line, f"'{prompt}' is recorded but the line never says it",
+                        "remove the entry (and its file) if the prompt is gone for good")
+        else:
+            where = f"{locale.file}:{locale.prompt_lines.get(prompt, 0)}"
+            report.warn("stale-recording", shown, line,
+                        f"the {locale.english_name} recording of '{prompt}' was made from older text "
+                        f"(\"{_short(entry['text'])}\"); callers hear other audio instead",
+                        f"record the current text ({where}) and run `ivr audio import FILE --locale "
+                        f"{tag} --prompt {prompt}` (import the same file again if it still says the new words)")
+
+
+def _key_line(text: str, key: str) -> int:
+    needle = json.dumps(key, ensure_ascii=False) + ":"
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.strip().startswith(needle):
+            return number
+    return 0
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _shown(project: Project, path: Path) -> str:

@@ -94,5 +94,5 @@ def test_audio_warnings_for_voices_and_a_broken_index(tiny) -> None:  # type: ig
     _, report = inspect_project(root, {}, env_required=False)
     found = {(p.code, p.line) for p in report.problems if p.file.endswith("index.json")}
     # the current recordings' bad name and missing file are start-up errors; the unused one a warning
-    assert found == {("audio-index-invalid", 0), ("recording-unused", 7)}
+    assert found == {("audio-index-invalid", 3), ("recording-unused", 7)}
     assert any(p.code == "audio-missing" and p.file.endswith("trouble.0123456789.wav") for p in report.errors)
