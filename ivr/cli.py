@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from .cli_account import configure_number_command, purge_calls_command
-from .config import DEV_ENV, Config, SettingsError
+from .config import Config, SettingsError
 from .problems import ConfigError
 
 CONTENT_PROBLEM = 1
@@ -144,10 +144,7 @@ def call(ctx: click.Context, keys: str | None, at: str | None, paths: bool) -> N
     from . import simulate
 
     root = _root(ctx)
-    import os
-
-    env = {**DEV_ENV, **os.environ}
-    app = _build_app_env(root, env, _clock_at(at))
+    app = _build_app(root, dev=True, clock=_clock_at(at))
     if paths:
         from .paths import forwarding_paths
 
@@ -201,11 +198,9 @@ def languages(ctx: click.Context) -> None:
 @click.pass_context
 def timing(ctx: click.Context, limit: float) -> None:
     """How long each page of the language menu takes to hear (exit 1 if page 1 is too long)."""
-    import os
-
     from .timing import language_pages, total
 
-    app = _build_app_env(_root(ctx), {**DEV_ENV, **os.environ})
+    app = _build_app(_root(ctx), dev=True)
     pages = language_pages(app.extensions["ivr"].engine)
     for number, lines in enumerate(pages, start=1):
         click.echo(f"page {number}: {total(lines):.1f} s")
@@ -215,16 +210,6 @@ def timing(ctx: click.Context, limit: float) -> None:
     click.echo(f"page 1 without the welcome: {menu_only:.1f} s (limit {limit:.0f} s)")
     if menu_only > limit:
         sys.exit(CONTENT_PROBLEM)
-
-
-def _build_app_env(root: Path, env: dict[str, str], clock=None):  # type: ignore[no-untyped-def]
-    from .app import create_app
-
-    try:
-        return create_app(config=Config.from_env(root, env, dev=True), clock=clock)
-    except ConfigError as exc:
-        show_problems(exc.problems)
-        fail(f"the line cannot start: {len(exc.problems)} problem(s) in the content", CONTENT_PROBLEM)
 
 
 main.add_command(configure_number_command)

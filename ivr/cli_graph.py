@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import click
 
-from .config import DEV_ENV, Config
+from .config import Config
 
 
 @click.command()
@@ -30,7 +29,7 @@ def graph(ctx: click.Context, fmt: str, locale: str | None, out: Path | None) ->
         fail(f"no menus.yaml in {root} - run this in the line's folder or pass --root", USAGE_PROBLEM)
     try:
         # Numbers not set here are shown as the development stand-ins, as `ivr call` does.
-        line = build_line(Config.from_env(root, {**DEV_ENV, **os.environ}, dev=True))
+        line = build_line(Config.from_env(root, dev=True))
     except ConfigError as exc:
         show_problems(exc.problems)
         fail(f"cannot draw the line: {len(exc.problems)} problem(s) in the content - run `ivr check`",
