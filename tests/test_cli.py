@@ -19,6 +19,7 @@ from click.testing import CliRunner
 
 from ivr.cli import main
 from tests.conftest import BASE_MENUS, ENV, REPO, sign, twilio_params
+from tests.serving import free_port
 
 IVR = str(Path(sys.executable).with_name("ivr"))
 
@@ -94,12 +95,6 @@ def test_serve_refuses_to_start_on_content_errors(tiny) -> None:  # type: ignore
     root = tiny(menus=BASE_MENUS.replace("goto: info", "goto: infoo"))
     result = run("--root", str(root), "serve", env={**ENV})
     assert result.exit_code == 1 and "there is no menu 'infoo'" in result.output
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_for(port: int, proc: subprocess.Popen[bytes], seconds: float = 20) -> None:
