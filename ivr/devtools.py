@@ -20,14 +20,15 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template, request
 from markupsafe import Markup
 
 from . import graph as diagram
 from .audio import Play
-from .config import DEV_ENV, SettingsError
+from .config import SettingsError
+from .simulate import webhook
 
 if TYPE_CHECKING:
     from .app import Line
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
 bp = Blueprint("devtools", __name__, template_folder="ui/templates", static_folder="ui/static",
                static_url_path="/ui")
 
-TEST_CALLER = "+15005550006"     # Twilio's documented test number: the web phone's only "From"
 CALL_SID = re.compile(r"^CA[0-9a-f]{32}$")
 PHONE_PARAMS = ("Digits", "DialCallStatus", "DialCallDuration")   # what a phone call adds
 MIN_PASSWORD = 12
@@ -135,34 +135,9 @@ def send() -> tuple[Response, int] | Response:
         return jsonify(error="call must be a CallSid: CA and 32 hex digits"), 400
     method = "GET" if data.get("method") == "GET" else "POST"
     given = data.get("params") if isinstance(data.get("params"), dict) else {}
-    params = {
-        "CallSid": call,
-        "AccountSid": "AC" + "0" * 32,
-        "From": TEST_CALLER,
-        "Caller": TEST_CALLER,
-        "To": line.config.env.get("TWILIO_NUMBER") or DEV_ENV["TWILIO_NUMBER"],
-        "CallStatus": "in-progress",
-        "Direction": "inbound",
-        "ApiVersion": "2010-04-01",
-        **{k: str(given[k])[:16] for k in PHONE_PARAMS if k in given},
-    }
-    status, body = call_webhook(url, params, method)
+    sent = {k: str(given[k])[:16] for k in PHONE_PARAMS if k in given}  # the page's caller data is dropped
+    status, body = webhook(current_app._get_current_object(), url, call, sent, method)
     return jsonify(status=status, twiml=body, sounds=_sounds(body) if status == 200 else {})
-
-
-def call_webhook(url: str, params: dict[str, str], method: str = "POST") -> tuple[int, str]:
-    """Sign `params` for `url` with the line's token, as Twilio does, and call the app in-process."""
-    line = _line()
-    if method == "GET":
-        url = url + ("&" if "?" in url else "?") + urlencode(params)
-        params = {}
-    signature = line.validator.compute_signature(url, params)
-    parts = urlsplit(url)
-    path = parts.path + (f"?{parts.query}" if parts.query else "")
-    client = current_app.test_client()
-    reply = client.open(path, method=method, data=params or None, base_url=f"{parts.scheme}://{parts.netloc}",
-                        headers={"X-Twilio-Signature": signature})
-    return reply.status_code, reply.get_data(as_text=True)
 
 
 def _sounds(twiml: str) -> dict[str, dict[str, str]]:

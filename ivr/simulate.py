@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import secrets
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from flask import Flask
-from twilio.request_validator import RequestValidator
+
+from .config import DEV_ENV
 
 DIAL_OUTCOMES = ("completed", "answered", "busy", "no-answer", "failed", "canceled")
 CALLER = "+15005550006"   # Twilio's documented test number, never a real caller
@@ -34,38 +35,50 @@ class Heard:
     ended: bool = False
 
 
+def webhook(app: Flask, url: str, call_sid: str, extra: Mapping[str, str] | None = None,
+            method: str = "POST") -> tuple[int, str]:
+    """Send one webhook request to the app in-process exactly as Twilio would: its standard
+    parameters (with Twilio's test number as the caller), signed with the line's token."""
+    line = app.extensions["ivr"]
+    params = {
+        "CallSid": call_sid,
+        "AccountSid": "AC" + "0" * 32,
+        "From": CALLER,
+        "Caller": CALLER,
+        "To": line.config.env.get("TWILIO_NUMBER") or DEV_ENV["TWILIO_NUMBER"],
+        "CallStatus": "in-progress",
+        "Direction": "inbound",
+        "ApiVersion": "2010-04-01",
+        **(extra or {}),
+    }
+    if method == "GET":
+        url = url + ("&" if "?" in url else "?") + urlencode(params)
+        params = {}
+    signature = line.validator.compute_signature(url, params)
+    parts = urlsplit(url)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    reply = app.test_client().open(path, method=method, data=params or None,
+                                   base_url=f"{parts.scheme}://{parts.netloc}",
+                                   headers={"X-Twilio-Signature": signature})
+    return reply.status_code, reply.get_data(as_text=True)
+
+
 class Caller:
     """A simulated caller on one call; every request carries the same CallSid."""
 
     def __init__(self, app: Flask):
         self.app = app
-        self.client = app.test_client()
         line = app.extensions["ivr"]
         self.base = line.config.public_base_url
-        self.validator = RequestValidator(line.config.auth_token)
         self.resolver = line.resolver
         self.call_sid = "CA" + secrets.token_hex(16)
         self.current: Heard | None = None
 
     def post(self, url: str, extra: dict[str, str] | None = None) -> Heard:
-        params = {
-            "CallSid": self.call_sid,
-            "AccountSid": "AC" + "0" * 32,
-            "From": CALLER,
-            "To": "+12125550199",
-            "CallStatus": "in-progress",
-            "Direction": "inbound",
-            "ApiVersion": "2010-04-01",
-            **(extra or {}),
-        }
-        signature = self.validator.compute_signature(url, params)
-        parts = urlsplit(url)
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
-        reply = self.client.post(path, data=params, headers={"X-Twilio-Signature": signature},
-                                 base_url=f"{parts.scheme}://{parts.netloc}")
-        if reply.status_code != 200:
-            raise RuntimeError(f"{path} answered HTTP {reply.status_code}")
-        self.current = self.read(reply.get_data(as_text=True))
+        status, body = webhook(self.app, url, self.call_sid, extra)
+        if status != 200:
+            raise RuntimeError(f"{urlsplit(url).path} answered HTTP {status}")
+        self.current = self.read(body)
         return self.current
 
     def start(self) -> Heard:
