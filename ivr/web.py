@@ -25,7 +25,7 @@ from twilio.request_validator import RequestValidator
 
 from . import twiml
 from .cache import CacheKey
-from .engine import State, Step
+from .engine import HISTORY_LIMIT, State, Step
 
 if TYPE_CHECKING:
     from .app import Line
@@ -108,18 +108,10 @@ def from_cache() -> Response | None:
 
 def read_state() -> State:
     """Parse the call state from the query string; anything odd becomes a safe default."""
-    try:
-        return _parse_state()
-    except Exception:  # a state we cannot read must still give the caller a working line
-        log.exception("unreadable call state path=%s", request.path)
-        return State()
-
-
-def _parse_state() -> State:
     args = request.args
     known = line().project.locales
     locale = args.get("l", "")
-    history = tuple(h for h in args.get("h", "").split(".") if NAME.match(h))[-8:]
+    history = tuple(h for h in args.get("h", "").split(".") if NAME.match(h))[-HISTORY_LIMIT:]
     return State(
         locale=locale if locale in known else "",
         history=history,
