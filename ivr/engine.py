@@ -98,8 +98,8 @@ class Engine:
 
     # --- URLs ----------------------------------------------------------------------------------
 
-    def url(self, path: str, state: State, **extra: str) -> str:
-        query = {**state.query(), **extra}
+    def url(self, path: str, state: State) -> str:
+        query = state.query()
         return f"{self.base}{path}" + (f"?{urlencode(sorted(query.items()))}" if query else "")
 
     # --- sounds --------------------------------------------------------------------------------
@@ -191,8 +191,7 @@ class Engine:
             return self.forward(action.target, here, state, prefix)
         return self.enter(here, state, prefix)
 
-    def forward(self, target_id: str, here: str, state: State, prefix: Sequence[str] = (),
-                line_number: str | None = None) -> Step:
+    def forward(self, target_id: str, here: str, state: State, prefix: Sequence[str] = ()) -> Step:
         """Tell the caller, then dial the target; the Dial's action URL handles every outcome."""
         target = self.project.targets[target_id]
         locale = state.locale or self.default
@@ -206,7 +205,7 @@ class Engine:
             return replace(step, uses_clock=True)
         return Step(
             sounds=self.sounds(locale, [*prefix, target.connecting]),
-            dial=Dial(target.number, target.caller_id or line_number, target.timeout,
+            dial=Dial(target.number, target.caller_id, target.timeout,
                       self.url(f"/voice/dial/{target_id}", state), target.show_caller),
             uses_clock=timed,
         )

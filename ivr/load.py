@@ -294,13 +294,18 @@ def _read_target(name: str, f: Fields, env: Mapping[str, str], env_required: boo
         f.err("bad-caller-id", "caller_id", f"'{caller_id}' is not a phone number in E.164 form",
               "use your Twilio number as + then the country code and number: +12125550100")
         caller_id = None
+    show_caller = f.flag("show_caller", False)
     if number in SHORT_EMERGENCY and raw_caller is None:
         f.err("emergency-caller-id", None, f"target '{name}' dials {number} but has no caller_id",
               "set caller_id to the E.164 Twilio number that has an emergency address registered")
+    elif raw_caller is None and not show_caller:
+        # Without a callerId, Twilio shows whoever answers the caller's own number.
+        f.err("caller-id-missing", None, f"target '{name}' has no caller_id, so it would see the caller's "
+              "own number", "set caller_id: ${TWILIO_NUMBER} (the line's number), or show_caller: true if "
+              "the firm has chosen to see callers' numbers")
     timeout = f.integer("timeout", 25, 5, 600)
     connecting = f.text("connecting", what="the prompt id spoken before dialling") or ""
     after = f.ident("after", required=False) or "after_call"
-    show_caller = f.flag("show_caller", False)
     hours_f = f.sub("hours", required=False, what="timezone, opening times per day and holidays")
     hours = read_hours(hours_f) if hours_f is not None else None
     closed = f.text("closed", required=hours_f is not None,

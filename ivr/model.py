@@ -28,8 +28,6 @@ class Kind(StrEnum):
     REPEAT = "repeat"      # hear the current menu again
     BACK = "back"          # the menu before this one
     MAIN = "main"          # the main menu
-    LANGUAGE = "language"  # choose a language (language menu only)
-    MORE = "more"          # next page of the language menu
 
 
 @dataclass(frozen=True)

@@ -193,6 +193,13 @@ def test_emergency_without_caller_id(tiny: Tiny) -> None:
     assert "caller_id" in p.fix
 
 
+def test_target_without_caller_id_would_show_the_callers_number(tiny: Tiny) -> None:
+    p = one(tiny(menus=BASE_MENUS.replace('    caller_id: "+12125550199"\n', "")), "caller-id-missing")
+    assert "firm" in p.message and "${TWILIO_NUMBER}" in p.fix
+    assert found(tiny(menus=BASE_MENUS.replace('    caller_id: "+12125550199"\n', "    show_caller: true\n")),
+                 "caller-id-missing") == []
+
+
 def test_environment_variable_missing(tiny: Tiny) -> None:
     root = tiny(menus=BASE_MENUS.replace('"+12125550100"', "${FIRM_NUMBER}"))
     p = one(root, "env-missing", env={})
