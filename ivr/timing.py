@@ -9,8 +9,6 @@ which method produced it.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import tempfile
 import wave
 from dataclasses import dataclass
@@ -19,6 +17,7 @@ from pathlib import Path
 
 from .audio import Play, Sound
 from .engine import Engine
+from .synth import Espeak, Job, SynthAbort, SynthFailure
 
 ESPEAK_WPM = 165
 CJK_CHARS_PER_SECOND = 4.5
@@ -39,17 +38,15 @@ def wav_seconds(path: Path) -> float:
 
 @lru_cache(maxsize=4096)
 def espeak_seconds(text: str, voice: str) -> float | None:
-    """Speak `text` with espeak-ng into a temporary WAV and return its length."""
-    exe = shutil.which("espeak-ng")
-    if exe is None:
+    """Speak `text` with espeak-ng (the same engine `ivr synth` uses) and return its length."""
+    try:
+        engine = Espeak(words_per_minute=ESPEAK_WPM)
+        with tempfile.TemporaryDirectory() as folder:
+            out = Path(folder) / "t.wav"
+            engine.render(Job("", "timing", text, "espeak", voice, out, ""), out)
+            return wav_seconds(out)
+    except (SynthAbort, SynthFailure):
         return None
-    with tempfile.TemporaryDirectory() as folder:
-        out = Path(folder) / "t.wav"
-        done = subprocess.run([exe, "-v", voice, "-s", str(ESPEAK_WPM), "-w", str(out), text],
-                              capture_output=True, timeout=60)
-        if done.returncode != 0 or not out.exists():
-            return None
-        return wav_seconds(out)
 
 
 def sound_seconds(engine: Engine, sound: Sound, locale: str) -> Timed:
